@@ -1,0 +1,56 @@
+# Every target sets up the project virtualenv .venv first (idempotent: it reinstalls only when
+# pyproject.toml or setup.py change), then does its job.
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+# Debian packages: the Fashion-MNIST dataset, and Chromium for the browser tests.
+APT_PKGS := dataset-fashion-mnist chromium chromium-driver
+# Notebooks and tests run two at a time; one torch thread each avoids oversubscribing the cores.
+N_WORKERS ?= 2
+JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup system-packages demo test test-notebooks test-py lab docs app export clean help
+
+help:
+	@echo "make demo   set up, then classify real photos and run the main comparison"
+	@echo "make test   set up, then run every test (all notebooks, then tests/)"
+	@echo "make lab    set up, then open the course in JupyterLab"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py
+	@$(MAKE) --no-print-directory system-packages
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@
+
+system-packages:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "note: no apt-get here; install$$missing yourself for Fashion-MNIST and the browser tests."; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else \
+	  echo "note: not root and no sudo; install$$missing yourself for Fashion-MNIST and the browser tests."; exit 0; fi; \
+	echo "installing Debian packages:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get install -y -q $$missing >/dev/null || { $$sudo apt-get update -q >/dev/null && $$sudo apt-get install -y -q $$missing >/dev/null; } \
+	  || echo "note: could not install$$missing; Fashion-MNIST and the browser tests will not be available."
+
+demo: setup
+	$(BIN)/transfer-course predict --samples --k 3
+
+test: setup
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(N_WORKERS) --durations=15 tests
+
+lab: setup
+	$(BIN)/jupyter lab $(JUPYTER_ROOT) nbs
+
+export: setup
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+
+clean:
+	rm -rf _proc _docs _build .pytest_cache

@@ -1,0 +1,3 @@
+# All metadata lives in pyproject.toml; this shim lets older tools (`python setup.py develop`) work too.
+from setuptools import setup
+setup()

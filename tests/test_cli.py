@@ -1,0 +1,55 @@
+"The installed `transfer-course` command, end to end, in a subprocess as a user runs it."
+import io, json, contextlib
+from conftest import BIN, run
+
+TC = BIN/'transfer-course'
+
+def test_predict_samples_are_right():
+    r = run(TC, 'predict', '--samples', '--json', '--k', '5')
+    assert r.returncode==0, r.stderr
+    res = {p['image'].rsplit('/', 1)[-1]: [t['label'] for t in p['top']] for p in json.loads(r.stdout)}
+    assert res['coffee.png'][0]=='espresso'
+    assert res['chelsea.png'][0] in ('tiger cat', 'tabby, tabby cat', 'Egyptian cat')
+    assert res['camera.png'][0]=='tripod'
+    assert res['motorcycle_left.png'][0] in ('moped', 'motor scooter, scooter')
+    assert {'missile', 'projectile, missile', 'space shuttle'} & set(res['rocket.jpg'])
+
+def test_predict_text_output_and_backbone(tmp_path):
+    from PIL import Image
+    import skimage.data
+    f = tmp_path/'coffee.jpg'
+    Image.fromarray(skimage.data.coffee()).save(f)
+    r = run(TC, 'predict', f, '--backbone', 'efficientnet_lite1', '--k', '2')
+    assert r.returncode==0, r.stderr
+    assert 'ImageNet top-2 with efficientnet_lite1' in r.stdout and '1. espresso' in r.stdout
+
+def test_bad_input_is_one_clear_line(tmp_path):
+    (tmp_path/'notes.txt').write_text('hello')
+    (tmp_path/'empty.jpg').touch()
+    cases = [((tmp_path/'missing.jpg',), f"Image file '{tmp_path/'missing.jpg'}' does not exist."),
+             ((tmp_path/'empty.jpg',), f"Image file '{tmp_path/'empty.jpg'}' is empty (0 bytes)."),
+             ((tmp_path/'notes.txt',), f"Cannot read '{tmp_path/'notes.txt'}' as an image (UnidentifiedImageError): use a JPEG, PNG or other image file."),
+             ((tmp_path,), f"'{tmp_path}' is a folder, not an image file."),
+             (('--samples', '--k', '0'), "k must be between 1 and 1000, got 0."),
+             ]
+    from transfer_course.backbones import is_online
+    if not is_online('torchvision'): cases.append((('--samples', '--backbone', 'resnet50'), "No pretrained weights for 'resnet50'"))
+    # the first case as a user meets it, in a process of its own; the rest through the same entry point, in this one
+    r = run(TC, 'predict', *cases[0][0])
+    assert (r.returncode, r.stderr) == (2, f"transfer-course: error: {cases[0][1]}\n")
+    from transfer_course.cli import main
+    for args,msg in cases[1:]:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()): rc = main(['predict', *map(str, args)])
+        assert rc==2, (args, err.getvalue())
+        assert err.getvalue().startswith(f"transfer-course: error: {msg}"), (args, err.getvalue())
+        assert 'Traceback' not in err.getvalue()
+
+def test_listings():
+    r = run(TC, 'backbones', '--json')
+    rows = {b['name']: b for b in json.loads(r.stdout)}
+    assert rows['efficientnet_lite0']['available_now'] and rows['efficientnet_lite0']['weights']=='shipped'
+    r = run(TC, 'datasets')
+    assert r.returncode==0 and 'lfw' in r.stdout and 'fashion_mnist' in r.stdout
+    r = run(TC, 'settings', '--json')
+    assert json.loads(r.stdout)['backbone']=='efficientnet_lite0'

@@ -1,0 +1,37 @@
+"Notebook hygiene: small files, the lesson structure, known cell flags."
+import json, re
+import pytest
+from conftest import ROOT, notebooks
+
+MAX_BYTES = 100_000
+FLAGS = {'hide', 'export', 'exports', 'exporti', 'default_exp', 'eval:', 'slow', 'cuda', 'echo:', 'output:', 'code-fold:', 'include:'}
+
+def cells(nb): return json.loads(nb.read_text())['cells']
+def src(c): return ''.join(c['source'])
+
+@pytest.mark.parametrize('nb', notebooks(), ids=lambda p: p.name)
+def test_notebook_small_and_flags_known(nb):
+    assert nb.stat().st_size <= MAX_BYTES, f"{nb.name} is {nb.stat().st_size:,} bytes (limit {MAX_BYTES:,}): save long results as small files"
+    for c in cells(nb):
+        if c['cell_type']!='code': continue
+        assert not c.get('outputs'), f"{nb.name} holds outputs: run nbdev-clean"
+        for m in re.finditer(r'^#\|\s*(\S+)', src(c), flags=re.M):
+            flag = m.group(1) if m.group(1).endswith(':') else m.group(1).split(':')[0]
+            assert flag in FLAGS or flag+':' in FLAGS, f"{nb.name}: unknown cell flag #| {m.group(1)}"
+
+@pytest.mark.parametrize('nb', notebooks('lessons'), ids=lambda p: p.name)
+def test_lesson_structure(nb):
+    cs = cells(nb)
+    md = '\n'.join(src(c) for c in cs if c['cell_type']=='markdown')
+    code = [src(c) for c in cs if c['cell_type']=='code']
+    assert src(cs[0]).startswith('# '), "a lesson starts with its title"
+    assert '**You will learn**' in src(cs[0]), "the first cell promises what the lesson teaches"
+    assert code[0].startswith('from transfer_course.all import *'), "the first code cell imports the course"
+    for h in ('## Try it', '## Summary', '## Questions'): assert h in md, f"missing {h}"
+    assert not any(re.search(r'^#\|\s*(export|default_exp)', c, flags=re.M) for c in code), "lessons export nothing"
+    checks = sum(1 for c in cs if c['cell_type']=='code' and '.check(answer' in src(c))
+    assert checks >= 3, f"{nb.name}: {checks} self-checked exercises, want at least 3"
+
+@pytest.mark.parametrize('nb', notebooks('api'), ids=lambda p: p.name)
+def test_api_notebook_exports_a_module(nb):
+    assert any(re.match(r'#\|\s*default_exp \w+', src(c)) for c in cells(nb)), f"{nb.name} has no #| default_exp"

@@ -1,0 +1,9 @@
+"""A hands-on course, and its small library, on transfer learning and fine-tuning of deep networks with fastai
+
+Modules:
+
+- `transfer_course.backbones`: The pretrained models the course uses: real ImageNet weights that load offline, any timm or torchvision model online, how each splits into body, head and parameter groups, and ImageNet predictions.
+- `transfer_course.cli`: `transfer-course`: list backbones and datasets, classify photos with a pretrained network, and (see `transfer_course.experiments`) compare transfer strategies.
+- `transfer_course.data`: Real datasets as fastai `DataLoaders`: three that need no network (LFW faces, MNIST, Fashion-MNIST), two that are downloaded (Oxford-IIIT Pets, Imagenette), and any folder of images; with a fixed validation set, a chosen number of training images per class, and clear messages for bad input."""
+
+__version__ = "0.1.0"
