@@ -17,6 +17,7 @@ help:
 	@echo "make demo   set up, then classify real photos and run the main comparison"
 	@echo "make test   set up, then run every test (all notebooks, then tests/)"
 	@echo "make lab    set up, then open the course in JupyterLab"
+	@echo "make docs   set up, then build the course's website into _docs/ (offline)"
 
 setup: $(STAMP)
 
@@ -47,6 +48,9 @@ test: setup
 
 lab: setup
 	$(BIN)/jupyter lab $(JUPYTER_ROOT) nbs
+
+docs: setup
+	$(BIN)/python docs/build.py
 
 export: setup
 	$(BIN)/nbdev-export
