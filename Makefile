@@ -43,12 +43,16 @@ system-packages:
 demo: setup
 	$(BIN)/transfer-course predict --samples --k 3
 
+# Two runs: first everything but the browser tests (the notebook tests execute every notebook into _build/exec/), then
+# the browser tests, whose website build reuses those executed notebooks instead of running them again.
 test: setup
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(N_WORKERS) --durations=15 tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(N_WORKERS) --durations=15 -m "not browser" tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest --durations=5 -m browser tests
 
 lab: setup
 	$(BIN)/jupyter lab $(JUPYTER_ROOT) nbs
 
+# Executes the notebooks (small profile) that changed since the last build, then builds the site: open _docs/index.html.
 docs: setup
 	$(BIN)/python docs/build.py
 
