@@ -3,7 +3,7 @@
 
 1. execute every notebook on the small profile, as `nbdev-test` runs it (`IN_TEST=1`, cells flagged `#| slow` or
    `#| cuda` skipped, a fresh process each, two at a time), caching the result under `_build/exec/`, keyed by the
-   notebook, the library's sources and `settings.ini`;
+   notebook, the library's sources, `settings.ini` and the saved results in `nbs/results/`;
 2. process them with nbdev's own notebook processors (`show_doc` signatures, docstrings and source links, doc links
    for backticked names, hidden and exported cells removed), cached under `_build/proc/`;
 3. convert them for Jupyter Book 1 (pages named as nbdev names them: `api/00_core.ipynb` becomes `api/core.html`),
@@ -74,9 +74,10 @@ def _sha(*parts):
     return h.hexdigest()
 
 def lib_key():
-    "A hash of what every notebook's outputs depend on besides itself: the library's sources and `settings.ini`"
+    "A hash of what all notebooks' outputs depend on: the library's sources, `settings.ini`, saved results (nbs/results/)"
     c = cfg()
-    files = sorted(Path(c.lib_path).glob('*.py')) + [ROOT/'settings.ini']
+    res = Path(c.nbs_path)/'results'
+    files = sorted(Path(c.lib_path).glob('*.py')) + [ROOT/'settings.ini'] + sorted(f for f in res.rglob('*') if f.is_file())
     return _sha(*[x for f in files if f.exists() for x in (f.relative_to(ROOT).as_posix(), f.read_bytes())])
 
 def exec_key(rel, nbs, lk=None):
@@ -118,7 +119,7 @@ def run_notebook(nb, force=False, timeout=None):
 def _exec_child(nb, key):
     "In a fresh process: run `nb` with nbdev's own `test_nb` (as `nbdev-test` does), and cache the notebook it ran"
     import nbdev.test as nt
-    from fastcore.nbio import write_nb
+    from fastcore.nbio import read_nb, write_nb
     c = cfg(); nb = Path(nb)
     ran = {}
     nt.write_nb = lambda o, fn: ran.setdefault('nb', o)  # `save=True` writes back to the notebook; keep it instead
@@ -126,7 +127,7 @@ def _exec_child(nb, key):
     os.chdir(c.nbs_path)
     ok, _ = nt.test_nb(nb, skip_flags=flags, basepath=c.config_path, save=True, cell_timeout=c.cell_timeout or None)
     if not ok: sys.exit(1)
-    o = ran['nb']
+    o = ran.get('nb') or read_nb(nb)  # (a notebook whose front matter says `skip_exec` is shown as it is)
     for cell in o.cells:
         for k in [k for k in cell if k.endswith('_')]: del cell[k]  # processing attributes, not notebook fields
     _store(EXEC/nb.relative_to(c.nbs_path), key, lambda t: write_nb(o, t))
@@ -159,14 +160,13 @@ def process(nbs_rel):
     log(f'docs: processing {len(todo)} notebooks with nbdev (show_doc, doc links)')
     args = [x for r in todo for x in (r.as_posix(), proc_key(r, nbs, lk))]
     r = subprocess.run([sys.executable, __file__, '_proc', *args], env=exec_env(), cwd=ROOT)
-    if r.returncode: sys.exit('docs: nbdev processing failed (see above); nothing was built.')
+    if r.returncode: sys.exit('docs: nbdev processing failed (above); the site was not updated.')
 
 def _proc_child(pairs):
     "In a fresh process: nbdev's processors over each executed notebook, as `nbdev-proc-nbs` runs them"
     import nbdev.doclinks as dl
-    from nbdev.processors import FilterDefaults, add_links, insert_warning
+    from nbdev.processors import FilterDefaults, insert_warning
     from nbdev.frontmatter import FrontmatterProc
-    from nbdev.process import NBProcessor
     from fastcore.nbio import read_nb, write_nb
     c = cfg()
     # nbdev links backticked names of the libraries in `strip_libs` (default: the project's name, here `transfer-course`,
@@ -215,15 +215,21 @@ def _proc_child(pairs):
 
     nbs = Path(c.nbs_path)
     os.chdir(c.config_path)
-    it = iter(pairs)
+    it, failed = iter(pairs), []
     for rel, key in zip(it, it):
         nb = read_nb(EXEC/rel)
         nb.path_ = str(nbs/rel)
-        Procs()(nb)
+        try: Procs()(nb)
+        except Exception as e:
+            failed.append(rel)
+            print(f"docs: nbdev could not process {rel}:\n{e}\n(To render show_doc, nbdev runs again every cell with an "
+                  "import, an export or a show_doc, in a fresh kernel: keep imports in cells of their own.)\n", file=sys.stderr)
+            continue
         for cell in nb.cells:
             for k in [k for k in cell if k.endswith('_')]: del cell[k]
         _store(PROC/rel, key, lambda t: write_nb(nb, t))
         log(f'  processed {rel}')
+    if failed: sys.exit(1)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 3. Conversion for Jupyter Book 1
@@ -264,10 +270,9 @@ _re_link = re.compile(r'(!?)\[((?:[^\]\\]|\\.)*)\]\(<?([^)\s>]+)>?((?:\s+"[^"]*"
 class Converter:
     "Turns nbdev-processed notebooks into pages that Jupyter Book 1 (myst-nb) renders"
     def __init__(self, pages, nbs, c):
-        self.pages, self.nbs, self.cfg = pages, Path(nbs), c
+        self.pages, self.nbs, self.anchors = pages, Path(nbs), {}
         self.doc_base = (c.get('doc_host', '').rstrip('/') + '/' + c.get('doc_baseurl', '').strip('/')).rstrip('/') + '/'
         self.git = c.get('git_url', '').rstrip('/'); self.branch = c.get('branch', 'main')
-        self.flags = set(c.tst_flags.split() if isinstance(c.tst_flags, str) else c.tst_flags or [])
         self.page_of_nb = {k.as_posix(): v for k,v in pages.items()}
 
     def index(self, procs):
@@ -303,11 +308,7 @@ class Converter:
         "Markdown fixed for MyST: no Quarto link attributes, thematic breaks, site-relative links, nbdev anchors"
         def fix(lines):
             s = '\n'.join(lines)
-            def attr(m):
-                txt, url, attrs = m[1], m[2], m[3]
-                cls = 'source-link' if txt=='source' else 'reference external'
-                return f'<a class="{cls}" href="{url}">{txt}</a>'
-            s = _re_attr_link.sub(attr, s)
+            s = _re_attr_link.sub(lambda m: f'<a class="reference external" href="{m[2]}">{_md_inline(m[1])}</a>', s)
             def lnk(m):
                 new = self.link(m[3], rel)
                 if new is None: return m[0]
@@ -325,7 +326,7 @@ class Converter:
         if src: md = md[:src.start()] + md[src.end():]
         h = re.search(r'^(#+) (\S+)\s*$', md, flags=re.M)
         if not h: return self.markdown(md, rel)
-        head, body = md[:h.end()], md[h.end():].strip()
+        body = md[h.end():].strip()
         box = (f'<a class="source-link" href="{src[1]}">source</a>\n\n' if src else '') + self.markdown(body, rel)
         return (f'<a id="{h[2].lower()}" class="nbdev-anchor"></a>\n\n{self.markdown(md[:h.start()], rel)}\n\n'
                 f'{h[1]} {h[2]}\n\n::::{{container}} showdoc\n{box}\n::::').replace('\n\n\n\n', '\n\n')
@@ -400,17 +401,16 @@ def _terminal(text):
     return re.sub(r'\n{3,}', '\n\n', '\n'.join(lines))
 
 _WIDGET = 'application/vnd.jupyter.widget-view+json'
+WIDGET_NOTE = '<p class="widget-note">An interactive widget: run this notebook in JupyterLab to use it.</p>'
+
 def _clean_output(o):
-    "An output as a static page can show it: no widget views (no kernel there), no timing metadata"
+    "An output as a static page can show it: a note instead of a widget (no kernel there), terminal-like streams"
     o = dict(o)
     if o.get('output_type')=='stream':
         o['text'] = _terminal(''.join(o['text']) if isinstance(o['text'], list) else o['text'])
         return o if o['text'].strip() else None
-    if 'data' in o:
-        data = {k:v for k,v in o['data'].items() if k!=_WIDGET}
-        if not data: return None
-        o['data'] = data
-        o['metadata'] = {k:v for k,v in o.get('metadata', {}).items() if k!=_WIDGET}
+    if _WIDGET in o.get('data', {}):
+        return {'output_type': 'display_data', 'data': {'text/html': WIDGET_NOTE}, 'metadata': {}}
     return o
 
 # ---------------------------------------------------------------------------------------------------------------------

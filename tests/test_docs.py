@@ -79,7 +79,7 @@ def test_outputs_as_a_static_page_shows_them():
     cell.metadata = {'execution': {'iopub.execute_input': '2026-01-01', 'total': 0.5}, 'skipped_by': ['slow']}
     (c,) = page([cell])
     assert c.outputs[0].text=='epoch  loss\n0  0.9\n'
-    assert c.outputs[1].data=={'text/plain': 'Button()'}
+    assert c.outputs[1].data=={'text/html': B.WIDGET_NOTE}
     assert 'execution' not in c.metadata and c.metadata.tags==['not-run']
 
 def test_cell_options():
