@@ -42,6 +42,7 @@ system-packages:
 
 demo: setup
 	$(BIN)/transfer-course predict --samples --k 3
+	$(BIN)/transfer-course compare
 
 # Two runs: first everything but the browser tests (the notebook tests execute every notebook into _build/exec/), then
 # the browser tests, whose website build reuses those executed notebooks instead of running them again.

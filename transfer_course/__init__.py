@@ -4,6 +4,9 @@ Modules:
 
 - `transfer_course.backbones`: The pretrained models the course uses: real ImageNet weights that load offline, any timm or torchvision model online, how each splits into body, head and parameter groups, and ImageNet predictions.
 - `transfer_course.cli`: `transfer-course`: list backbones and datasets, classify photos with a pretrained network, and (see `transfer_course.experiments`) compare transfer strategies.
-- `transfer_course.data`: Real datasets as fastai `DataLoaders`: three that need no network (LFW faces, MNIST, Fashion-MNIST), two that are downloaded (Oxford-IIIT Pets, Imagenette), and any folder of images; with a fixed validation set, a chosen number of training images per class, and clear messages for bad input."""
+- `transfer_course.data`: Real datasets as fastai `DataLoaders`: three that need no network (LFW faces, MNIST, Fashion-MNIST), two that are downloaded (Oxford-IIIT Pets, Imagenette), and any folder of images; with a fixed validation set, a chosen number of training images per class, and clear messages for bad input.
+- `transfer_course.experiments`: Run one strategy on one configuration and measure it honestly; compare a grid of them; keep every finished result in a store that a rerun resumes from.
+- `transfer_course.reporting`: Tables and plots of experiment results: accuracy against training time, learning curves, accuracy against the number of training images, parameter groups, confusion matrices, and a short markdown report.
+- `transfer_course.strategies`: Each transfer technique as one small, explicit recipe over a fastai `Learner`: what is frozen, what trains, at which learning rate. From scratch, feature extraction (three ways), partial and full fine-tuning, gradual unfreezing, and ensembles of several pretrained backbones."""
 
 __version__ = "0.1.0"

@@ -13,6 +13,9 @@ from fastai.vision.all import *
 from .core import *
 from .data import *
 from .backbones import *
+from .strategies import *
+from .experiments import *
+from .reporting import *
 from .exercises import *
 
 __all__ = [_o for _o in dir() if not _o.startswith('_')]  # everything imported above

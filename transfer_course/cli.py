@@ -12,6 +12,9 @@ from pathlib import Path
 from .core import *
 from .data import datasets
 from .backbones import *
+from .strategies import strategy_names, strategies_table
+from .experiments import grid, compare, ResultStore
+from .reporting import summary_table, write_report
 import pandas as pd
 
 # %% auto #0
@@ -53,7 +56,26 @@ def _settings_cmd(a):
     if a.json: return print(json.dumps(d, indent=1))
     for k,v in d.items(): print(f"{k:>15}: {v}")
 
-# %% ../nbs/api/08_cli.ipynb #0007
+# %% ../nbs/api/08_cli.ipynb #0008
+def _split(xs): return [o for x in (xs or []) for o in str(x).split(',') if o]
+
+def _compare_cmd(a):
+    out = Path(a.out) if a.out else get_settings().results_path/'compare'
+    cfgs = grid(_split(a.strategies) or None, _split(a.backbone) or None, a.dataset, [int(n) for n in _split(a.n_per_class)] or None,
+                a.size, a.epochs, a.lr, [int(x) for x in _split(a.seeds)] or None, a.head, a.device, a.precision)
+    store = ResultStore(out/'runs')
+    n_done = sum(c.key in store for c in cfgs)
+    print(f"{len(cfgs)} runs ({n_done} already finished) -> {out}", file=sys.stderr, flush=True)
+    try: df = compare(cfgs, store, on_run=lambda i,n,cfg,rec,reused: print(
+        f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f} ({'reused' if reused else str(rec['train_seconds'])+'s'})", file=sys.stderr, flush=True))
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"interrupted; {len(store)} finished result(s) are kept in {out/'runs'}: run the same command to resume.")
+    report = write_report([store.get(c.key) for c in cfgs], out, title=f"Transfer strategies on {cfgs[0].dataset}")
+    if a.json: return print(df.to_json(orient='records', indent=1))
+    print(summary_table(df).to_string(index=False))
+    print(f"\nReport: {report}")
+
+# %% ../nbs/api/08_cli.ipynb #0009
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='transfer-course', description="Transfer learning and fine-tuning, the course's tools.")
     p.add_argument('--debug', action='store_true', help='show full tracebacks')
@@ -71,16 +93,29 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--samples', action='store_true', help="also classify the real photos shipped in scikit-image")
     c.add_argument('--backbone', default=None, help='backbone name (default: from settings.ini)')
     c.add_argument('--k', type=int, default=5, help='number of classes to show (default: 5)')
+    c = cmd('compare', _compare_cmd, 'compare transfer strategies side by side, and write results, plots and a report')
+    c.add_argument('--dataset', help='dataset name or image folder (default: settings)')
+    c.add_argument('--backbone', nargs='+', help='one or several backbones (default: settings)')
+    c.add_argument('--strategies', nargs='+', help=f"strategies (default: all): {', '.join(strategy_names())}")
+    c.add_argument('--n-per-class', nargs='+', dest='n_per_class', help='training images per class, one or several (default: profile)')
+    c.add_argument('--size', type=int, help='image size in pixels (default: profile)')
+    c.add_argument('--epochs', type=int, help='epochs per run (default: profile)')
+    c.add_argument('--lr', type=float, default=1e-2, help='base learning rate (default: 0.01)')
+    c.add_argument('--seeds', nargs='+', help='one or several seeds (default: settings)')
+    c.add_argument('--head', default='fastai', choices=['fastai', 'gap_dense', 'flatten_dense256'], help='new head (default: fastai)')
+    c.add_argument('--device', help='auto, cpu, cuda or mps (default: settings)')
+    c.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], help='default: bf16 on CUDA, else fp32')
+    c.add_argument('--out', help='output folder (default: <results_path>/compare)')
     return p
 
-# %% ../nbs/api/08_cli.ipynb #0008
+# %% ../nbs/api/08_cli.ipynb #0010
 def main(argv=None) -> int:
     "Entry point of the `transfer-course` command"
     a = _parser().parse_args(argv)
     try: a.func(a)
     except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError, RuntimeError, ImportError, KeyboardInterrupt) as e:
         if a.debug: traceback.print_exc()
-        msg = 'interrupted' if isinstance(e, KeyboardInterrupt) else str(e)
+        msg = (str(e) or 'interrupted') if isinstance(e, KeyboardInterrupt) else str(e)
         print(f"transfer-course: error: {msg}", file=sys.stderr)
         return 130 if isinstance(e, KeyboardInterrupt) else 2
     return 0

@@ -24,7 +24,7 @@ __all__ = ['find_settings', 'Settings', 'get_settings', 'resolve_profile', 'seed
 # %% ../nbs/api/00_core.ipynb #0005
 _defaults = dict(course='transfer-course', backbone='efficientnet_lite0', dataset='lfw', profile='auto', seed='42',
                  data_path='~/.transfer_course/data', results_path='~/.transfer_course/results', device='auto', threads='0',
-                 small_size='64', small_n_per_class='40', small_n_valid='30', small_epochs='2', small_bs='32',
+                 small_size='64', small_n_per_class='40', small_n_valid='30', small_epochs='3', small_bs='16',
                  full_size='224', full_n_per_class='0', full_n_valid='0', full_epochs='5', full_bs='64')
 _ints = {'seed','threads'} | {f'{p}_{k}' for p in ('small','full') for k in ('size','n_per_class','n_valid','epochs','bs')}
 _profiles = ('auto','small','full')
