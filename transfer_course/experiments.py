@@ -23,17 +23,27 @@ __all__ = ['RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment
            'compare']
 
 # %% ../nbs/api/04_experiments.ipynb #0005
+_later_fields = dict(freeze_to=-2)   # so that results stored before these fields existed keep their keys
+
 @dataclass(frozen=True)
 class RunConfig:
     "Everything that defines one experiment"
     strategy:str; backbone:str|tuple; dataset:str; n_per_class:int; size:int; n_epoch:int; lr:float; seed:int
     head:str='fastai'; bs:int=32; n_valid:int=0; device:str='cpu'; precision:str='fp32'; channels_last:bool=False
+    freeze_to:int=-2  # for `partial`: the first parameter group that trains
 
     @property
     def key(self) -> str:
-        "A short hash of the whole configuration"
+        "A short hash of the whole configuration (fields added later count only when they differ from their default)"
         d = {k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(self).items()}
+        for k,v in _later_fields.items():
+            if d[k]==v: del d[k]
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def opts(self) -> dict:
+        "Options for the strategy's recipe"
+        return dict(n=self.freeze_to) if self.strategy=='partial' else {}
 
     @property
     def label(self) -> str:
@@ -84,8 +94,8 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
         dls = get_dls(ifnone(source, cfg.dataset), size=cfg.size, n_per_class=cfg.n_per_class or 0, n_valid=cfg.n_valid,
                       seed=cfg.seed, bs=cfg.bs, device=cfg.device)
         bb = list(cfg.backbone) if isinstance(cfg.backbone, tuple) else cfg.backbone
-        fit = run_strategy(cfg.strategy, dls, bb, cfg.n_epoch, cfg.lr, seed=cfg.seed, head=cfg.head, on_epoch=on_epoch,
-                           stop=stop, precision=cfg.precision, channels_last=cfg.channels_last)
+        fit = run_strategy(cfg.strategy, dls, bb, cfg.n_epoch, cfg.lr, seed=cfg.seed, head=cfg.head, opts=cfg.opts,
+                           on_epoch=on_epoch, stop=stop, precision=cfg.precision, channels_last=cfg.channels_last)
     rec = dict(key=cfg.key, **{k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items()},
                **_metrics(fit.probs, fit.targets), n_train=dls.info['n_train'], n_valid_images=dls.info['n_valid'],
                vocab=[str(v) for v in dls.vocab], n_params=int(fit.n_params), n_trainable=int(fit.n_trainable),
@@ -130,7 +140,7 @@ class ResultStore:
 def _listify(x): return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
 
 def grid(strategies=None, backbones=None, dataset=None, n_per_class=None, size=None, n_epoch=None, lr=1e-2, seeds=None,
-         head='fastai', device=None, precision=None, channels_last=None, n_valid=None, bs=None) -> list:
+         head='fastai', device=None, precision=None, channels_last=None, n_valid=None, bs=None, freeze_to=-2) -> list:
     "`RunConfig`s for every combination; `None` means the settings' default (all strategies for `strategies`)"
     s = get_settings()
     strategies,backbones = _listify(strategies) or strategy_names(),_listify(backbones) or [s.backbone]
@@ -140,7 +150,7 @@ def grid(strategies=None, backbones=None, dataset=None, n_per_class=None, size=N
     cuda = dev.startswith('cuda')
     common = dict(dataset=str(ifnone(dataset, s.dataset)), size=ifnone(size, s.size), n_epoch=ifnone(n_epoch, s.epochs), lr=lr,
                   head=head, bs=ifnone(bs, s.bs), n_valid=ifnone(n_valid, s.n_valid), device=dev,
-                  precision=ifnone(precision, 'bf16' if cuda else 'fp32'), channels_last=ifnone(channels_last, cuda))
+                  precision=ifnone(precision, 'bf16' if cuda else 'fp32'), channels_last=ifnone(channels_last, cuda), freeze_to=freeze_to)
     cfgs = []
     for n,seed,st in itertools.product(_listify(n_per_class) or [s.n_per_class], _listify(seeds) or [s.seed], strategies):
         multi = get_strategy(st).multi_backbone
