@@ -228,6 +228,9 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
     src = dataset if isinstance(dataset, ImageSource) else get_source(dataset)
     size,n_valid,bs,seed = ifnone(size, s.size),ifnone(n_valid, s.n_valid),ifnone(bs, s.bs),ifnone(seed, s.seed)
     if not isinstance(size, int) or size<8: raise ValueError(f"size must be a whole number of pixels, at least 8; got {size!r}.")
+    for k,v in dict(n_per_class=n_per_class, n_valid=n_valid).items():
+        if v is not None and (not isinstance(v, (int, np.integer)) or v<0): raise ValueError(f"{k} must be a whole number, 0 or more (0 = all); got {v!r}.")
+    if not isinstance(bs, int) or bs<1: raise ValueError(f"bs (batch size) must be at least 1; got {bs!r}.")
     strict = n_per_class is not None
     tr,va = split_source(src, valid_pct, n_valid, ifnone(n_per_class, s.n_per_class), seed, strict=strict)
     items = np.concatenate([tr, va]).tolist()

@@ -137,6 +137,16 @@ class ResultStore:
         return sorted(recs, key=lambda r: r.get('finished', ''))
 
 # %% ../nbs/api/04_experiments.ipynb #0022
+def _check_grid(common, ns, seeds):
+    "Clear errors for values that would only fail deep inside a run"
+    if not isinstance(common['size'], int) or common['size']<8: raise ValueError(f"size must be at least 8 pixels; got {common['size']!r}.")
+    if not isinstance(common['n_epoch'], int) or common['n_epoch']<1: raise ValueError(f"epochs must be at least 1; got {common['n_epoch']!r}.")
+    if not common['lr']>0: raise ValueError(f"the learning rate must be positive; got {common['lr']!r}.")
+    for n in ns:
+        if not isinstance(n, int) or n<0: raise ValueError(f"images per class must be whole numbers, 0 or more (0 = all); got {n!r}.")
+    for s in seeds:
+        if not isinstance(s, int): raise ValueError(f"seeds must be whole numbers; got {s!r}.")
+
 def _listify(x): return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
 
 def grid(strategies=None, backbones=None, dataset=None, n_per_class=None, size=None, n_epoch=None, lr=1e-2, seeds=None,
@@ -151,6 +161,7 @@ def grid(strategies=None, backbones=None, dataset=None, n_per_class=None, size=N
     common = dict(dataset=str(ifnone(dataset, s.dataset)), size=ifnone(size, s.size), n_epoch=ifnone(n_epoch, s.epochs), lr=lr,
                   head=head, bs=ifnone(bs, s.bs), n_valid=ifnone(n_valid, s.n_valid), device=dev,
                   precision=ifnone(precision, 'bf16' if cuda else 'fp32'), channels_last=ifnone(channels_last, cuda), freeze_to=freeze_to)
+    _check_grid(common, _listify(n_per_class), _listify(seeds))
     cfgs = []
     for n,seed,st in itertools.product(_listify(n_per_class) or [s.n_per_class], _listify(seeds) or [s.seed], strategies):
         multi = get_strategy(st).multi_backbone
