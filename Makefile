@@ -18,6 +18,7 @@ help:
 	@echo "make test   set up, then run every test (all notebooks, then tests/)"
 	@echo "make lab    set up, then open the course in JupyterLab"
 	@echo "make docs   set up, then build the course's website into _docs/ (offline)"
+	@echo "make app    set up, then serve the comparison dashboard alone as a web app (Voila)"
 
 setup: $(STAMP)
 
@@ -56,6 +57,10 @@ lab: setup
 # Executes the notebooks (small profile) that changed since the last build, then builds the site: open _docs/index.html.
 docs: setup
 	$(BIN)/python docs/build.py
+
+# The dashboard notebook alone, served by Voila (no code shown): open the address it prints.
+app: setup
+	$(BIN)/voila nbs/apps/dashboard.ipynb
 
 export: setup
 	$(BIN)/nbdev-export

@@ -1,0 +1,109 @@
+"""The dashboard's logic without a browser: controls set as Python values, the methods the buttons call, and the state
+and store checked afterwards (the widgets notebook shows the same; `test_dashboard_browser.py` clicks it for real).
+
+Runs are tiny (faces at 32 px, 10 per class) so that these take seconds."""
+import threading, time
+import pytest
+import transfer_course.strategies as S
+from transfer_course.experiments import ResultStore
+from transfer_course.widgets import Dashboard, results_frame
+from conftest import ROOT
+
+@pytest.fixture(autouse=True)
+def small(monkeypatch): monkeypatch.setenv('TRANSFER_COURSE_PROFILE', 'small')
+
+def dashboard(path, strategies=('frozen',), epochs=1) -> Dashboard:
+    d = Dashboard(path)
+    d.dataset.value, d.size.value, d.n_per_class.value, d.device.value = 'lfw', 32, 10, 'cpu'
+    d.strategies.value, d.epochs.value = strategies, epochs
+    return d
+
+def workers(): return [t for t in threading.enumerate() if t.name=='tc-dashboard-worker' and t.is_alive()]
+
+def wait_epochs(d, n, timeout=120):
+    t0 = time.time()
+    while (d.live is None or len(d.live['history'])<n) and time.time()-t0<timeout: time.sleep(0.02)
+    assert d.live is not None and len(d.live['history'])>=n, f"no {n} epochs within {timeout} s (outcome {d.outcome}: {d.error})"
+
+def controls_enabled(d): return not d.run_btn.disabled and d.stop_btn.disabled and not any(w.disabled for w in
+                                   (d.dataset, d.n_per_class, d.size, d.epochs, d.lr, d.seed, d.backbones, d.strategies, d.freeze_to, d.device))
+
+def test_double_click_on_run_starts_one_worker(tmp_path):
+    d = dashboard(tmp_path/'runs', ('frozen', 'cached_logreg'))
+    d.run_btn.click(); d.run_btn.click()          # what a double click sends: two clicks, the second while running
+    assert d.n_started==1 and len(workers())==1
+    assert d.run_btn.disabled and not d.stop_btn.disabled and d.strategies.disabled
+    assert d.run() is None and d.n_started==1     # nor does a call while it runs
+    assert d.wait(300)=='finished', d.error
+    assert len(ResultStore(tmp_path/'runs'))==2 and workers()==[] and d.state=='idle' and controls_enabled(d)
+    assert [r['strategy'] for r in d.batch]==['frozen', 'cached_logreg']
+
+def test_stop_ends_the_run_at_its_next_batch_and_keeps_finished_results(tmp_path, monkeypatch):
+    d = dashboard(tmp_path/'runs', ('cached_logreg', 'scratch', 'frozen'), epochs=40)
+    checks,orig = [],S.check_stop   # every stop check the training loop makes after Stop
+    def check_stop(stop):
+        if stop is not None and stop.is_set(): checks.append('stop seen')
+        return orig(stop)
+    monkeypatch.setattr(S, 'check_stop', check_stop)
+    d.run()
+    wait_epochs(d, 2)                              # cached_logreg finished, scratch two epochs in
+    assert d.live['cfg'].strategy=='scratch'
+    key = d.live['cfg'].key
+    d.stop_btn.click()
+    assert d.state=='stopping' and 'at its next batch' in d.status.value
+    assert d.wait(60)=='stopped', d.error
+    assert checks==['stop seen']                   # the very next batch saw it, and no batch ran after it
+    store = ResultStore(tmp_path/'runs')
+    assert len(store)==1 and key not in store      # nothing of the stopped run, the finished one kept
+    assert [r['strategy'] for r in store.records()]==['cached_logreg']
+    assert d.state=='idle' and controls_enabled(d) and workers()==[]
+    assert 'nothing of it was stored' in d.status.value
+    assert d.stopped['strategy']=='scratch (stopped)' and 2<=len(d.stopped['history'])<40   # its curve, as far as it got
+    # Run again: the finished run is reused, the stopped one and the one never started run now.
+    d.epochs.value = 40; d.strategies.value = ('cached_logreg',)
+    d.run(); assert d.wait(120)=='finished'
+    assert d.batch[0]['reused'] and len(store)==1
+
+def test_previous_runs_load_on_open(tmp_path):
+    d = dashboard(tmp_path/'runs', ('frozen', 'cached_logreg'))
+    d.run(); assert d.wait(300)=='finished'
+    d2 = dashboard(tmp_path/'runs', ('frozen', 'cached_logreg'))
+    assert len(d2.records)==2 and d2.table.value.count('<tr')==3
+    assert {r['strategy'] for r in d2.comparable()}=={'frozen', 'cached_logreg'}
+    df = results_frame(d2.records)
+    assert df['strategy'].tolist()==['cached_logreg', 'frozen'] and (df['img/s']>0).all()   # newest first, measured
+    d2.epochs.value = 7                            # another selection: nothing comparable, the table still lists all
+    assert d2.comparable()==[] and d2.table.value.count('<tr')==3
+
+def test_a_failing_run_is_reported_and_the_dashboard_recovers(tmp_path):
+    d = dashboard(tmp_path/'runs')
+    d.dataset.options = [*d.dataset.options, ('missing', str(tmp_path/'no_such_folder'))]
+    d.dataset.value = str(tmp_path/'no_such_folder')
+    d.run(); assert d.wait(120)=='failed'
+    assert 'does not exist' in d.status.value and 'details' in d.status.value and 'Traceback' in d.error
+    assert d.state=='idle' and controls_enabled(d) and len(ResultStore(tmp_path/'runs'))==0
+
+def test_invalid_selections_start_nothing(tmp_path):
+    d = dashboard(tmp_path/'runs')
+    d.strategies.value = ()
+    assert d.run() is None and d.n_started==0 and 'Choose at least one strategy.' in d.status.value
+    d.strategies.value, d.backbones.value = ('frozen',), ()
+    assert d.run() is None and 'Choose at least one backbone.' in d.status.value
+
+def test_configs_follow_the_controls(tmp_path):
+    d = dashboard(tmp_path/'runs', ('partial', 'frozen', 'ensemble'), epochs=4)
+    d.freeze_to.value, d.lr.value, d.seed.value = -3, 1e-3, 7
+    cfgs = {c.strategy:c for c in d.configs()}
+    assert cfgs['partial'].opts=={'n': -3} and cfgs['frozen'].opts=={}
+    assert {(c.n_epoch, c.lr, c.seed, c.size, c.n_per_class, c.device, c.precision, c.channels_last) for c in cfgs.values()}=={(4, 1e-3, 7, 32, 10, 'cpu', 'fp32', False)}
+    assert len(cfgs['ensemble'].backbone)==3       # one backbone selected: the ensemble's default members
+    d.backbones.value = ('efficientnet_lite0', 'efficientnet_lite1')
+    assert [c.backbone for c in d.configs() if c.strategy=='ensemble']==[('efficientnet_lite0', 'efficientnet_lite1')]
+    assert sum(c.strategy=='frozen' for c in d.configs())==2
+
+def test_app_notebook_is_the_dashboard_alone():
+    import json
+    nb = json.loads((ROOT/'nbs'/'apps'/'dashboard.ipynb').read_text())
+    code = [''.join(c['source']) for c in nb['cells'] if c['cell_type']=='code']
+    assert code==['from transfer_course.widgets import Dashboard', 'Dashboard()']
+    assert 'nbs/apps/dashboard.ipynb' in (ROOT/'Makefile').read_text()
