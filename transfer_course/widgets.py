@@ -11,6 +11,7 @@ import html, io, threading, time, traceback
 from pathlib import Path
 import numpy as np, pandas as pd
 import ipywidgets as W
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, FuncFormatter, NullFormatter
 from fastcore.basics import ifnone, patch
@@ -19,10 +20,10 @@ from .data import datasets
 from .backbones import offline_backbones, is_cached
 from .strategies import strategy_names, get_strategy, RunStopped
 from .experiments import ResultStore, grid, compare, device_name
-from .reporting import plot_accuracy_vs_time, plot_learning_curves
 
 # %% auto #0
-__all__ = ['fig_png', 'plot_trainable', 'dataset_options', 'backbone_options', 'Dashboard', 'results_frame']
+__all__ = ['fig_png', 'strategy_color', 'plot_curves', 'plot_time', 'plot_trainable', 'dataset_options', 'backbone_options',
+           'Dashboard', 'results_frame']
 
 # %% ../nbs/api/06_widgets.ipynb #0006
 def fig_png(draw, figsize=(3.9, 2.7), dpi=80) -> bytes:
@@ -38,17 +39,22 @@ def _placeholder(text):
     return draw
 
 # %% ../nbs/api/06_widgets.ipynb #0010
-def plot_trainable(recs:list, ax):
-    "Horizontal bars of the trainable parameters of each record (log scale), labelled by strategy (and backbone)"
-    bbs = {str(r['backbone']) for r in recs}
-    labels = [r['strategy'] + (f" · {_bb(r['backbone'])}" if len(bbs)>1 else '') for r in recs]
-    ax.barh(range(len(recs)), [max(r['n_trainable'], 1) for r in recs], color='tab:blue')
-    ax.set_yticks(range(len(recs)), labels, fontsize=7); ax.invert_yaxis()
-    ax.set_xscale('log'); ax.set_xlabel('trainable parameters (log scale)'); ax.set_title('Trainable parameters', fontsize=10)
-    ax.grid(alpha=.3, axis='x')
-    return ax
-
 def _bb(b): return '+'.join(b) if isinstance(b, (list, tuple)) else str(b)
+
+def strategy_color(name:str):
+    "The colour of strategy `name` (a suffix like ' (running)' ignored) in the dashboard's charts"
+    names,base = strategy_names(),name.split(' (')[0]
+    return colormaps['tab20'].colors[names.index(base) % 20] if base in names else 'grey'
+
+def _label(r, recs):
+    "A run's label: its strategy, and its backbone when the single-backbone runs shown use several"
+    single = lambda b: not isinstance(b, (list, tuple))
+    several = len({o.get('backbone') for o in recs if single(o.get('backbone'))})>1
+    return r['strategy'] + (f" · {str(r['backbone']).replace('efficientnet_', '')}" if several and single(r['backbone']) else '')
+
+def _note(ax, text, xy, **kw):
+    "A small label at `xy` that the layout ignores (so that labels near the edge do not shrink the chart)"
+    ax.annotate(text, xy, textcoords='offset points', fontsize=6, **kw).set_in_layout(False)
 
 def _seconds_axis(ax):
     "Plain numbers (1, 2, 5, 10, 20, ...) on a log-scale time axis"
@@ -56,7 +62,43 @@ def _seconds_axis(ax):
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v,_: f'{v:g}'))
     return ax
 
-# %% ../nbs/api/06_widgets.ipynb #0012
+# %% ../nbs/api/06_widgets.ipynb #0011
+def _segments(hist) -> list:
+    "A history split where its epoch count starts again (an ensemble trains its members one after the other)"
+    segs = []
+    for e in hist:
+        if not segs or e.get('epoch', len(segs[-1]))==0: segs.append([])
+        segs[-1].append(e['accuracy'])
+    return segs
+
+def plot_curves(recs:list, ax):
+    "Validation accuracy per epoch of each record with a history (one line per ensemble member), labelled at the end"
+    for r in recs:
+        for h in _segments(r.get('history') or []):
+            ax.plot(range(1, len(h)+1), h, marker='o', ms=2.5, lw=1.2, color=strategy_color(r['strategy']))
+        if r.get('history'): _note(ax, _label(r, recs), (len(h), h[-1]), xytext=(3, 0), va='center')
+    ax.margins(x=0.3); ax.set_xlabel('epoch'); ax.set_ylabel('validation accuracy'); ax.grid(alpha=.3)
+    ax.set_title('Learning curves', fontsize=10)
+    return ax
+
+def plot_time(recs:list, ax):
+    "Validation accuracy against training seconds (log scale), one labelled point per record"
+    for r in recs:
+        ax.scatter(r['train_seconds'], r['accuracy'], s=25, color=strategy_color(r['strategy']))
+        _note(ax, _label(r, recs), (r['train_seconds'], r['accuracy']), xytext=(3, 2))
+    ax.set_xscale('log'); _seconds_axis(ax); ax.margins(x=0.2, y=0.1); ax.grid(alpha=.3)
+    ax.set_xlabel('training seconds (log scale)'); ax.set_ylabel('validation accuracy'); ax.set_title('Accuracy against time', fontsize=10)
+    return ax
+
+def plot_trainable(recs:list, ax):
+    "Horizontal bars of the trainable parameters of each record (log scale)"
+    ax.barh(range(len(recs)), [max(r['n_trainable'], 1) for r in recs], color=[strategy_color(r['strategy']) for r in recs])
+    ax.set_yticks(range(len(recs)), [_label(r, recs) for r in recs], fontsize=6); ax.invert_yaxis()
+    ax.set_xscale('log'); ax.set_xlabel('trainable parameters (log scale)'); ax.set_title('Trainable parameters', fontsize=10)
+    ax.grid(alpha=.3, axis='x')
+    return ax
+
+# %% ../nbs/api/06_widgets.ipynb #0016
 _default_strategies = ('frozen', 'cached_logreg', 'fine_tune', 'scratch')
 _sizes = (32, 64, 96, 128, 160, 224)
 _lrs = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -70,7 +112,7 @@ def backbone_options() -> list:
     tv = ['resnet18', 'resnet34', 'resnet50', 'vgg16']
     return [(n, n) for n in offline_backbones()] + [(n if is_cached(n) else f'{n} (download)', n) for n in tv]
 
-# %% ../nbs/api/06_widgets.ipynb #0014
+# %% ../nbs/api/06_widgets.ipynb #0018
 def _with(opts, v): return opts if v in [o[1] if isinstance(o, tuple) else o for o in opts] else [*opts, v]
 
 def _controls(s) -> dict:
@@ -93,7 +135,7 @@ def _controls(s) -> dict:
         amp=w(W.Checkbox, 'mixed precision (bf16)', value=False, indent=False),
         channels_last=w(W.Checkbox, 'channels-last', value=False, indent=False))
 
-# %% ../nbs/api/06_widgets.ipynb #0017
+# %% ../nbs/api/06_widgets.ipynb #0021
 class Dashboard:
     "Compare transfer strategies interactively: controls, Run/Stop, live progress and curves, results from `store`"
     def __init__(self, store:ResultStore|str|Path|None=None):
@@ -116,7 +158,7 @@ class Dashboard:
 
     def _repr_mimebundle_(self, **kw): return self.box._repr_mimebundle_(**kw)
 
-# %% ../nbs/api/06_widgets.ipynb #0019
+# %% ../nbs/api/06_widgets.ipynb #0023
 @patch
 def _build(self:Dashboard):
     c = self.c
@@ -139,7 +181,7 @@ def _build(self:Dashboard):
         W.HBox([self.curves, self.chart, self.trainable], layout=W.Layout(flex_flow='row wrap')), self.table],
                   layout=W.Layout(max_width='980px')).add_class('tc-dashboard')
 
-# %% ../nbs/api/06_widgets.ipynb #0021
+# %% ../nbs/api/06_widgets.ipynb #0025
 @patch
 def resolved_device(self:Dashboard) -> str:
     "The device the selected runs would use (raises if it is not available)"
@@ -156,7 +198,7 @@ def _sync_device(self:Dashboard, reset=False):
     self.device_info.value = (f'<span style="color:#b00">{html.escape(err)}</span>' if err else
                               f'<small>{dev}: {html.escape(device_name(dev))}</small>')
 
-# %% ../nbs/api/06_widgets.ipynb #0023
+# %% ../nbs/api/06_widgets.ipynb #0027
 @patch
 def configs(self:Dashboard) -> list:
     "The `RunConfig`s the controls select"
@@ -168,7 +210,7 @@ def configs(self:Dashboard) -> list:
                 precision='bf16' if cuda and self.amp.value else 'fp32', channels_last=cuda and self.channels_last.value,
                 freeze_to=self.freeze_to.value)
 
-# %% ../nbs/api/06_widgets.ipynb #0025
+# %% ../nbs/api/06_widgets.ipynb #0029
 @patch
 def run(self:Dashboard, b=None) -> threading.Thread|None:
     "Start the selected runs in a worker thread and return it; `None` (and nothing started) if busy or invalid"
@@ -196,7 +238,7 @@ def wait(self:Dashboard, timeout:float|None=None) -> str|None:
     if self.thread is not None: self.thread.join(timeout)
     return self.outcome
 
-# %% ../nbs/api/06_widgets.ipynb #0027
+# %% ../nbs/api/06_widgets.ipynb #0031
 @patch
 def _work(self:Dashboard, cfgs):
     self.batch,self.t0 = [],time.perf_counter()
@@ -210,7 +252,7 @@ def _work(self:Dashboard, cfgs):
         self.outcome,msg = 'finished',f"Finished {len(cfgs)} run(s) in {time.perf_counter()-self.t0:.0f} s. {self._last_run()}"
     except RunStopped:
         l = self.live
-        self.stopped = dict(strategy=l['cfg'].strategy+' (stopped)', n_per_class=l['cfg'].n_per_class, history=list(l['history']))
+        self.stopped = dict(strategy=l['cfg'].strategy+' (stopped)', backbone=l['cfg'].backbone, history=list(l['history']))
         self.outcome,msg = 'stopped',(f"Stopped: {html.escape(l['cfg'].strategy)} ended at its next batch and nothing "
             f"of it was stored. {len(self.batch)} run(s) of this Run finished; the store keeps all {len(self.store)}.")
     except Exception as e:
@@ -223,7 +265,7 @@ def _work(self:Dashboard, cfgs):
         self._busy(False); self.refresh()
     self._say(msg, error=err, details=self.error)   # last: once it shows, the dashboard is ready again
 
-# %% ../nbs/api/06_widgets.ipynb #0028
+# %% ../nbs/api/06_widgets.ipynb #0032
 @patch
 def _start_run(self:Dashboard, i, cfgs):
     if i>=len(cfgs): self.live = None; return
@@ -249,7 +291,7 @@ def _on_run(self:Dashboard, i, cfgs, rec, reused):
     self._start_run(i+1, cfgs)
     self.refresh()
 
-# %% ../nbs/api/06_widgets.ipynb #0029
+# %% ../nbs/api/06_widgets.ipynb #0033
 @patch
 def _show_progress(self:Dashboard):
     l = self.live
@@ -263,10 +305,10 @@ def _show_progress(self:Dashboard):
 def _tick(self:Dashboard, done):
     while not done.wait(1.0): self._show_progress()
 
-# %% ../nbs/api/06_widgets.ipynb #0031
+# %% ../nbs/api/06_widgets.ipynb #0035
 _table_cols = dict(strategy='strategy', backbone='backbone', dataset='dataset', n_per_class='per class', size='px',
                    n_epoch='epochs', lr='lr', accuracy='accuracy', train_seconds='train s', images_per_second='img/s',
-                   n_trainable='trainable', device='device', precision='precision', finished='finished (UTC)')
+                   n_trainable='trainable', device='device', precision='precision', finished='finished')
 
 def results_frame(recs:list) -> pd.DataFrame:
     "The dashboard's table of records: one row per run, newest first"
@@ -282,7 +324,7 @@ def comparable(self:Dashboard) -> list:
     latest = {(r['strategy'], _bb(r['backbone'])):r for r in self.records if all(r.get(k)==v for k,v in sel.items())}
     return list(latest.values())
 
-# %% ../nbs/api/06_widgets.ipynb #0032
+# %% ../nbs/api/06_widgets.ipynb #0036
 _css = ('<style>.tc-tbl{border-collapse:collapse;font-size:12px;line-height:1.25}.tc-tbl th,.tc-tbl td{padding:2px 6px;'
         'text-align:right;border-bottom:1px solid #ddd;white-space:nowrap}.tc-tbl th{background:#f3f3f3}'
         '.tc-tbl tr.tc-new td{font-weight:bold}</style>')
@@ -292,24 +334,24 @@ def _table_html(self:Dashboard) -> str:
     if not self.records: return f'<i>No stored runs yet in {html.escape(str(self.store.path))}: choose, then press Run.</i>'
     df = results_frame(self.records)
     is_new = [any(r.get('key')==b.get('key') for b in self.batch) for r in self.records[::-1]]
-    fmt = dict(accuracy='{:.3f}', lr='{:g}')
+    fmt = dict(accuracy='{:.3f}', lr='{:g}', n_trainable='{:,}')
     rows = ''.join(f"<tr class='{'tc-new' if n else ''}'>" + ''.join(
                    f"<td>{html.escape(fmt[c].format(v) if c in fmt and v is not None else '' if v is None else str(v))}</td>"
                    for c,v in zip(_table_cols, row)) + '</tr>' for row,n in zip(df.itertuples(index=False), is_new))
     head = ''.join(f'<th>{h}</th>' for h in df.columns)
     return (f"{_css}<div style='max-height:240px;max-width:960px;overflow:auto'><table class='tc-tbl'><tr>{head}</tr>{rows}</table></div>"
-            f"<small>{len(df)} stored run(s) in {html.escape(str(self.store.path))}</small>")
+            f"<small>{len(df)} stored run(s) in {html.escape(str(self.store.path))}; times in UTC</small>")
 
-# %% ../nbs/api/06_widgets.ipynb #0033
+# %% ../nbs/api/06_widgets.ipynb #0037
 @patch
 def _draw_curves(self:Dashboard):
     recs = list(self.batch) or ([] if self.live or self.stopped else self.comparable())
     if self.stopped: recs = recs + [self.stopped]
-    if self.live: recs = recs + [dict(strategy=self.live['cfg'].strategy+' (running)', n_per_class=self.live['cfg'].n_per_class,
+    if self.live: recs = recs + [dict(strategy=self.live['cfg'].strategy+' (running)', backbone=self.live['cfg'].backbone,
                                       history=self.live['history'])]
     recs = [r for r in recs if r.get('history')]
     with self._draw_lock:
-        self.curves.value = fig_png(lambda ax: plot_learning_curves(recs, ax=ax) if recs else _placeholder('learning curves appear here')(ax))
+        self.curves.value = fig_png(lambda ax: plot_curves(recs, ax) if recs else _placeholder('learning curves appear here')(ax))
 
 @patch
 def refresh(self:Dashboard):
@@ -317,12 +359,11 @@ def refresh(self:Dashboard):
     comp = self.comparable()
     with self._draw_lock:
         self.table.value = self._table_html()
-        self.chart.value = fig_png(lambda ax: _seconds_axis(plot_accuracy_vs_time(comp, ax=ax, title='Accuracy against training time'))
-                                   if comp else _placeholder('no stored runs with this dataset, size and epochs')(ax))
+        self.chart.value = fig_png(lambda ax: plot_time(comp, ax) if comp else _placeholder('no stored runs with this dataset, size and epochs')(ax))
         self.trainable.value = fig_png(lambda ax: plot_trainable(comp, ax) if comp else _placeholder('trainable parameters appear here')(ax))
     self._draw_curves()
 
-# %% ../nbs/api/06_widgets.ipynb #0034
+# %% ../nbs/api/06_widgets.ipynb #0038
 @patch
 def _last_run(self:Dashboard) -> str:
     r = next((r for r in reversed(self.batch) if not r['reused']), None)
