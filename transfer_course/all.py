@@ -16,6 +16,7 @@ from .backbones import *
 from .strategies import *
 from .experiments import *
 from .reporting import *
+from .widgets import *
 from .exercises import *
 
 __all__ = [_o for _o in dir() if not _o.startswith('_')]  # everything imported above

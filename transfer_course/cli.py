@@ -13,7 +13,7 @@ from .core import *
 from .data import datasets
 from .backbones import *
 from .strategies import strategy_names, strategies_table
-from .experiments import grid, compare, ResultStore
+from .experiments import grid, compare, ResultStore, default_store_path
 from .reporting import summary_table, write_report
 import pandas as pd
 
@@ -60,9 +60,10 @@ def _settings_cmd(a):
 def _split(xs): return [o for x in (xs or []) for o in str(x).split(',') if o]
 
 def _compare_cmd(a):
-    out = Path(a.out) if a.out else get_settings().results_path/'compare'
+    out = Path(a.out) if a.out else default_store_path().parent
     cfgs = grid(_split(a.strategies) or None, _split(a.backbone) or None, a.dataset, [int(n) for n in _split(a.n_per_class)] or None,
-                a.size, a.epochs, a.lr, [int(x) for x in _split(a.seeds)] or None, a.head, a.device, a.precision, freeze_to=a.freeze_to)
+                a.size, a.epochs, a.lr, [int(x) for x in _split(a.seeds)] or None, a.head, a.device, a.precision,
+                n_valid=a.n_valid, bs=a.bs, freeze_to=a.freeze_to)
     store = ResultStore(out/'runs')
     n_done = sum(c.key in store for c in cfgs)
     print(f"{len(cfgs)} runs ({n_done} already finished) -> {out}", file=sys.stderr, flush=True)
@@ -102,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--epochs', type=int, help='epochs per run (default: profile)')
     c.add_argument('--lr', type=float, default=1e-2, help='base learning rate (default: 0.01)')
     c.add_argument('--seeds', nargs='+', help='one or several seeds (default: settings)')
+    c.add_argument('--n-valid', type=int, dest='n_valid', help='at most this many validation images per class; 0 = all (default: profile)')
+    c.add_argument('--bs', type=int, help='batch size (default: profile)')
     c.add_argument('--freeze-to', type=int, default=-2, dest='freeze_to', help="partial: first parameter group that trains (default: -2)")
     c.add_argument('--head', default='fastai', choices=['fastai', 'gap_dense', 'flatten_dense256'], help='new head (default: fastai)')
     c.add_argument('--device', help='auto, cpu, cuda or mps (default: settings)')

@@ -13,6 +13,9 @@ from configparser import ConfigParser
 # Deprecation notices raised by fastai's own imports, not by anything a learner does:
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated')
 warnings.filterwarnings('ignore', message=r"The 'mode.chained_assignment' option is deprecated")
+# torchvision's notices about the `pretrained=` argument, which fastai's `vision_learner` passes to it:
+warnings.filterwarnings('ignore', message=r"The parameter 'pretrained' is deprecated")
+warnings.filterwarnings('ignore', message=r"Arguments other than a weight enum or `None` for 'weights' are deprecated")
 import torch
 from fastcore.basics import ifnone
 from fastcore.xtras import Config

@@ -20,7 +20,7 @@ from .strategies import get_strategy, run_strategy, strategy_names, default_memb
 
 # %% auto #0
 __all__ = ['RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment', 'ResultStore', 'grid', 'records_frame',
-           'compare']
+           'default_store_path', 'compare']
 
 # %% ../nbs/api/04_experiments.ipynb #0005
 _later_fields = dict(freeze_to=-2)   # so that results stored before these fields existed keep their keys
@@ -87,7 +87,7 @@ def _metrics(probs, targets) -> dict:
 # %% ../nbs/api/04_experiments.ipynb #0012
 def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, stop=None) -> dict:
     "Run `cfg` (on `source` if given, else its dataset) and return its measured result record"
-    t0 = time.perf_counter()
+    t0,c0 = time.perf_counter(),time.process_time()
     cuda = cfg.device.startswith('cuda')
     if cuda: torch.cuda.reset_peak_memory_stats()
     with PeakMemory() as mem:
@@ -100,6 +100,7 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
                **_metrics(fit.probs, fit.targets), n_train=dls.info['n_train'], n_valid_images=dls.info['n_valid'],
                vocab=[str(v) for v in dls.vocab], n_params=int(fit.n_params), n_trainable=int(fit.n_trainable),
                train_seconds=round(fit.train_seconds, 3), total_seconds=round(time.perf_counter()-t0, 3),
+               cpu_seconds=round(time.process_time()-c0, 3),
                images_per_second=round(fit.n_seen/fit.train_seconds, 1) if fit.train_seconds else None,
                peak_rss_mb=round(mem.peak_mb, 1), cuda_max_mb=round(torch.cuda.max_memory_allocated()/2**20, 1) if cuda else None,
                history=fit.history, groups=fit.groups.to_dict('records') if fit.groups is not None else [],
@@ -170,8 +171,9 @@ def grid(strategies=None, backbones=None, dataset=None, n_per_class=None, size=N
     return cfgs
 
 # %% ../nbs/api/04_experiments.ipynb #0026
-_summary_cols = ['strategy', 'backbone', 'dataset', 'n_per_class', 'size', 'seed', 'accuracy', 'valid_loss', 'train_seconds',
-                 'total_seconds', 'n_trainable', 'n_params', 'images_per_second', 'peak_rss_mb', 'cuda_max_mb', 'device', 'key']
+_summary_cols = ['strategy', 'backbone', 'dataset', 'n_per_class', 'size', 'n_epoch', 'lr', 'head', 'seed', 'accuracy', 'valid_loss',
+                 'train_seconds', 'total_seconds', 'cpu_seconds', 'n_trainable', 'n_params', 'images_per_second', 'peak_rss_mb', 'cuda_max_mb',
+                 'device', 'precision', 'key']
 
 def records_frame(recs:list) -> pd.DataFrame:
     "The summary columns of result records, one row each (backbones of ensembles joined with '+')"
@@ -185,9 +187,13 @@ def _print_run(i, n, cfg, rec, reused):
     what = 'reused' if reused else f"{rec['train_seconds']:.1f}s"
     print(f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f} ({what})", flush=True)
 
+def default_store_path() -> Path:
+    "Where `compare`, `transfer-course compare` and the dashboard keep results unless told otherwise"
+    return get_settings().results_path/'compare'/'runs'
+
 def compare(cfgs:list, store:ResultStore|str|Path|None=None, on_run=None, on_epoch=None, stop=None, verbose=True) -> pd.DataFrame:
-    "Run every `RunConfig` in `cfgs` not already in `store`, store each result as it finishes; a `DataFrame` of all"
-    store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, get_settings().results_path/'runs'))
+    "Run every `RunConfig` in `cfgs` not already in `store` (default: `default_store_path()`), storing each as it finishes"
+    store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, default_store_path()))
     sources,recs = {},[]
     for i,cfg in enumerate(cfgs):
         reused = cfg.key in store

@@ -78,7 +78,7 @@ def train_partial(learn, n_epoch, lr, n=-2):
 # %% ../nbs/api/03_strategies.ipynb #0019
 def body_layers(learn) -> list:
     "The body's layers that hold weights, in order: what Keras' `base_model.layers` indexes (less the weightless ones)"
-    return [m for m in learn.model[0].modules() if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
+    return [m for m in learn.model[0].modules() if any(True for _ in m.parameters(recurse=False))]
 
 def freeze_layers(learn, k:int):
     "Make the first `k` body layers untrainable and everything else trainable, like `layers[:k].trainable = False`"

@@ -19,7 +19,7 @@ from .core import *
 from .data import datasets
 from .backbones import offline_backbones, is_cached
 from .strategies import strategy_names, get_strategy, RunStopped
-from .experiments import ResultStore, grid, compare, device_name
+from .experiments import ResultStore, grid, compare, device_name, default_store_path
 
 # %% auto #0
 __all__ = ['fig_png', 'strategy_color', 'plot_curves', 'plot_time', 'plot_trainable', 'dataset_options', 'backbone_options',
@@ -140,7 +140,7 @@ class Dashboard:
     "Compare transfer strategies interactively: controls, Run/Stop, live progress and curves, results from `store`"
     def __init__(self, store:ResultStore|str|Path|None=None):
         s = get_settings()
-        self.store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, s.results_path/'runs'))
+        self.store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, default_store_path()))
         self.c = _controls(s)
         for k,v in self.c.items(): setattr(self, k, v); v.add_class('tc-'+k.replace('_', '-'))
         self.run_btn = W.Button(description='Run', button_style='success', icon='play', tooltip='run the selected strategies')
