@@ -7,6 +7,7 @@ Modules:
 - `transfer_course.data`: Real datasets as fastai `DataLoaders`: three that need no network (LFW faces, MNIST, Fashion-MNIST), two that are downloaded (Oxford-IIIT Pets, Imagenette), and any folder of images; with a fixed validation set, a chosen number of training images per class, and clear messages for bad input.
 - `transfer_course.experiments`: Run one strategy on one configuration and measure it honestly; compare a grid of them; keep every finished result in a store that a rerun resumes from.
 - `transfer_course.reporting`: Tables and plots of experiment results: accuracy against training time, learning curves, accuracy against the number of training images, parameter groups, confusion matrices, and a short markdown report.
+- `transfer_course.scaling`: How fast a learner trains and predicts, in images per second, fed by its real `DataLoader` or by one batch already on the device (the ceiling); mixed precision on any device; the floating-point work of one image.
 - `transfer_course.strategies`: Each transfer technique as one small, explicit recipe over a fastai `Learner`: what is frozen, what trains, at which learning rate. From scratch, feature extraction (three ways), partial and full fine-tuning, gradual unfreezing, and ensembles of several pretrained backbones.
 - `transfer_course.widgets`: The comparison dashboard: pick a dataset, a size, backbones and strategies, press Run, and watch them train side by side, with their accuracy, training time and compute, on the GPU when there is one."""
 
