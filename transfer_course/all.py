@@ -14,6 +14,7 @@ from .core import *
 from .data import *
 from .backbones import *
 from .strategies import *
+from .scaling import *
 from .experiments import *
 from .reporting import *
 from .widgets import *

@@ -222,6 +222,7 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
             bs:int|None=None,          # batch size (default: profile)
             batch_tfms=None,           # batch transforms, e.g. fastai's `aug_transforms()`
             device=None,               # device for batches (default: settings' device)
+            num_workers:int=0,         # worker processes loading images (0: in the main process, best for small data)
             ) -> DataLoaders:
     "fastai `DataLoaders` for `dataset`, with a validation set fixed by `seed` and `n_per_class` training images per class"
     s = get_settings()
@@ -236,7 +237,7 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
     items = np.concatenate([tr, va]).tolist()
     dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_x=partial(_item_x, src), get_y=partial(_item_y, src),
                        splitter=IndexSplitter(range(len(tr), len(items))), item_tfms=Resize(size), batch_tfms=batch_tfms)
-    dls = dblock.dataloaders(items, bs=min(bs, len(tr)), num_workers=0, device=get_device(device))
+    dls = dblock.dataloaders(items, bs=min(bs, len(tr)), num_workers=num_workers, device=get_device(device))
     for dl in dls.loaders: dl.rng = random.Random(seed)   # the training order follows the seed too
     dls.info = dict(dataset=src.name, size=size, n_train=len(tr), n_valid=len(va), n_classes=len(src.classes),
                     n_per_class=int(pd.Series(src.ys[tr]).value_counts().min()), seed=seed, skipped=len(src.skipped))

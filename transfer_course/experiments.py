@@ -143,6 +143,8 @@ def _check_grid(common, ns, seeds):
     if not isinstance(common['size'], int) or common['size']<8: raise ValueError(f"size must be at least 8 pixels; got {common['size']!r}.")
     if not isinstance(common['n_epoch'], int) or common['n_epoch']<1: raise ValueError(f"epochs must be at least 1; got {common['n_epoch']!r}.")
     if not common['lr']>0: raise ValueError(f"the learning rate must be positive; got {common['lr']!r}.")
+    if common['precision']!='fp32' and not common['device'].startswith('cuda'):
+        raise ValueError(f"{common['precision']} mixed precision needs a CUDA GPU; on {common['device']} use fp32.")
     for n in ns:
         if not isinstance(n, int) or n<0: raise ValueError(f"images per class must be whole numbers, 0 or more (0 = all); got {n!r}.")
     for s in seeds:

@@ -52,6 +52,8 @@ def strategy_learner(dls, backbone=None, pretrained:bool=True, head:str='fastai'
         learn.opt = None
         if pretrained: learn.freeze()
     if precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
+    if precision!='fp32' and dls.device.type!='cuda': raise ValueError(f"{precision} mixed precision needs a CUDA GPU "
+        f"(fastai's MixedPrecision autocasts on CUDA only); these DataLoaders are on {dls.device.type}: use precision='fp32'.")
     if precision!='fp32': learn.add_cb(MixedPrecision(amp_mode=precision))
     if channels_last: learn.add_cb(ChannelsLast())
     return learn
@@ -265,7 +267,7 @@ def _fit_learner(learn, hist, log, t0) -> Fit:
 # %% ../nbs/api/03_strategies.ipynb #0060
 def learner_strategy(name, family, recipe, pretrained=True, **learner_kw):
     "Register a strategy that builds a learner with `learner_kw` and trains it with `recipe(learn, n_epoch, lr, **opts)`"
-    def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, **kw):
+    def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
         learn = strategy_learner(dls, backbone, pretrained=pretrained, head=head, **learner_kw, **kw)
         hist,log = History(on_epoch, stop),FreezeLog()
         learn.add_cbs([hist, log])
@@ -298,11 +300,10 @@ def _cached(dls, backbones, stop, **kw):
     return Xtr,ytr,Xva,yva,n
 
 def _cached_run(classifier, multi=False):
-    def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, **kw):
+    def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
         t0 = time.perf_counter()
         bbs = list(backbone) if isinstance(backbone, (list, tuple)) else [backbone]
         Xtr,ytr,Xva,yva,n_body = _cached(dls, bbs, stop, **kw)
-        seed = get_settings().seed
         if classifier=='logreg': probs,hist = fit_logreg(Xtr, ytr, Xva, seed),[]
         else: probs,hist = fit_linear(Xtr, ytr, Xva, yva, dls.c, n_epoch, lr, dls.bs, seed, on_epoch, stop)
         n_clf = (Xtr.shape[1]+1)*dls.c
@@ -315,12 +316,12 @@ register_strategy(Strategy('cached_logreg', 'feature extraction', "Cached featur
 register_strategy(Strategy('cached_linear', 'feature extraction', "Cached features: the body runs once in eval mode; "
                            "a linear layer (PyTorch) trains on the stored features for n_epoch epochs", _cached_run('linear')))
 register_strategy(Strategy('concat', 'ensemble', "Features of several backbones, cached and concatenated, into one "
-                           "linear head", _cached_run('linear'), multi_backbone=True));
+                           "head: a logistic regression", _cached_run('logreg'), multi_backbone=True));
 
 # %% ../nbs/api/03_strategies.ipynb #0066
-def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, **kw):
+def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
     bbs = list(backbone) if isinstance(backbone, (list, tuple)) else [backbone]
-    fits = [get_strategy('frozen').run(dls, b, n_epoch, lr, head, opts, on_epoch, stop, **kw) for b in bbs]
+    fits = [run_strategy('frozen', dls, b, n_epoch, lr, seed, head=head, on_epoch=on_epoch, stop=stop, **kw) for b in bbs]
     return Fit(np.mean([f.probs for f in fits], 0), fits[0].targets, [r for f in fits for r in f.history],
                sum(f.n_params for f in fits), sum(f.n_trainable for f in fits), n_seen=sum(f.n_seen for f in fits),
                train_seconds=sum(f.train_seconds for f in fits))
@@ -353,6 +354,6 @@ def run_strategy(name:str, dls, backbone=None, n_epoch:int=2, lr:float=1e-2, see
     if n_epoch<1: raise ValueError(f"n_epoch must be at least 1, got {n_epoch}.")
     seed = seed_everything(ifnone(seed, get_settings().seed))
     for dl in dls.loaders: dl.rng = random.Random(seed)   # the batch order, whatever `dls` was used for before
-    return s.run(dls, backbone, n_epoch, lr, **kwargs)
+    return s.run(dls, backbone, n_epoch, lr, seed=seed, **kwargs)
 
 def fit_accuracy(f:Fit) -> float: return float((f.probs.argmax(1)==f.targets).mean())
