@@ -35,7 +35,9 @@ def test_killed_mid_grid_then_resumed(tmp_path):
 
 def test_ctrl_c_keeps_finished_results(tmp_path):
     out,runs = tmp_path/'out',tmp_path/'out'/'runs'
-    p = subprocess.Popen(_args(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as in a terminal, however these tests were started (a shell's background job inherits SIGINT ignored)
+    p = subprocess.Popen(_args(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_results(p, runs, 1)
     p.send_signal(signal.SIGINT)
     _,err = p.communicate(timeout=120)
