@@ -8,12 +8,13 @@ Docs: https://transfer-course.github.io/transfer-course/api/cli.html.md"""
 # %% ../nbs/api/08_cli.ipynb #0002
 from __future__ import annotations
 import argparse, json, sys, traceback
+from functools import partial
 from pathlib import Path
 from .core import *
 from .data import datasets
 from .backbones import *
 from .strategies import strategy_names, strategies_table
-from .experiments import grid, compare, ResultStore, default_store_path
+from .experiments import grid, compare, ResultStore, default_store_path, _print_run
 from .reporting import summary_table, write_report
 import pandas as pd
 
@@ -67,8 +68,7 @@ def _compare_cmd(a):
     store = ResultStore(out/'runs')
     n_done = sum(c.key in store for c in cfgs)
     print(f"{len(cfgs)} runs ({n_done} already finished) -> {out}", file=sys.stderr, flush=True)
-    try: df = compare(cfgs, store, on_run=lambda i,n,cfg,rec,reused: print(
-        f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f} ({'reused' if reused else str(rec['train_seconds'])+'s'})", file=sys.stderr, flush=True))
+    try: df = compare(cfgs, store, on_run=partial(_print_run, file=sys.stderr))
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted; {len(store)} finished result(s) are kept in {out/'runs'}: run the same command to resume.")
     report = write_report([store.get(c.key) for c in cfgs], out, title=f"Transfer strategies on {cfgs[0].dataset}")

@@ -25,6 +25,10 @@ __all__ = ['RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment
 # %% ../nbs/api/04_experiments.ipynb #0005
 _later_fields = dict(freeze_to=-2)   # so that results stored before these fields existed keep their keys
 
+def _bb(b) -> str:
+    "A backbone, or the backbones of a combining strategy joined with '+'"
+    return '+'.join(b) if isinstance(b, (list, tuple)) else str(b)
+
 @dataclass(frozen=True)
 class RunConfig:
     "Everything that defines one experiment"
@@ -47,8 +51,7 @@ class RunConfig:
 
     @property
     def label(self) -> str:
-        b = '+'.join(self.backbone) if isinstance(self.backbone, tuple) else self.backbone
-        return f"{self.strategy} · {b} · {self.dataset} · {self.n_per_class}/class · {self.size}px · lr {self.lr:g} · seed {self.seed}"
+        return f"{self.strategy} · {_bb(self.backbone)} · {self.dataset} · {self.n_per_class}/class · {self.size}px · lr {self.lr:g} · seed {self.seed}"
 
 # %% ../nbs/api/04_experiments.ipynb #0009
 class PeakMemory:
@@ -181,13 +184,13 @@ def records_frame(recs:list) -> pd.DataFrame:
     "The summary columns of result records, one row each (backbones of ensembles joined with '+')"
     df = pd.DataFrame(recs)
     if df.empty: return pd.DataFrame(columns=_summary_cols)
-    df['backbone'] = df.backbone.map(lambda b: '+'.join(b) if isinstance(b, list) else b)
+    df['backbone'] = df.backbone.map(_bb)
     return df[[c for c in _summary_cols if c in df]]
 
 # %% ../nbs/api/04_experiments.ipynb #0027
-def _print_run(i, n, cfg, rec, reused):
+def _print_run(i, n, cfg, rec, reused, file=None):
     what = 'reused' if reused else f"{rec['train_seconds']:.1f}s"
-    print(f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f} ({what})", flush=True)
+    print(f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f} ({what})", file=file, flush=True)
 
 def default_store_path() -> Path:
     "Where `compare`, `transfer-course compare` and the dashboard keep results unless told otherwise"

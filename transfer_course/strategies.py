@@ -46,14 +46,14 @@ def make_head(kind:str, body:nn.Module, size:int, n_out:int) -> nn.Module|None:
 def strategy_learner(dls, backbone=None, pretrained:bool=True, head:str='fastai', precision:str='fp32',
                      channels_last:bool=False, cbs=None, **kwargs) -> Learner:
     "`backbone_learner` with `head`, `accuracy`, `cbs`, and `precision` ('fp32', 'bf16', 'fp16') / `channels_last`"
+    if precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
+    if precision!='fp32' and dls.device.type!='cuda': raise ValueError(f"{precision} mixed precision needs a CUDA GPU "
+        f"(fastai's MixedPrecision autocasts on CUDA only); these DataLoaders are on {dls.device.type}: use precision='fp32'.")
     learn = backbone_learner(dls, backbone, pretrained=pretrained, metrics=accuracy, cbs=cbs, **kwargs)
     if head!='fastai':
         learn.model[1] = make_head(head, learn.model[0], dls.one_batch()[0].shape[-1], dls.c).to(dls.device)
         learn.opt = None
         if pretrained: learn.freeze()
-    if precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
-    if precision!='fp32' and dls.device.type!='cuda': raise ValueError(f"{precision} mixed precision needs a CUDA GPU "
-        f"(fastai's MixedPrecision autocasts on CUDA only); these DataLoaders are on {dls.device.type}: use precision='fp32'.")
     if precision!='fp32': learn.add_cb(MixedPrecision(amp_mode=precision))
     if channels_last: learn.add_cb(ChannelsLast())
     return learn
@@ -299,11 +299,14 @@ def _cached(dls, backbones, stop, **kw):
     (Xtr,ytr),(Xva,yva) = [(torch.cat([f[i][0] for f in feats], 1), feats[0][i][1]) for i in (0,1)]
     return Xtr,ytr,Xva,yva,n
 
-def _cached_run(classifier, multi=False):
+def _members(backbone) -> list:
+    "`backbone` as a list of backbones: a list or tuple as it is, one name (or `None`, the default) as a list of one"
+    return list(backbone) if isinstance(backbone, (list, tuple)) else [backbone]
+
+def _cached_run(classifier):
     def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
         t0 = time.perf_counter()
-        bbs = list(backbone) if isinstance(backbone, (list, tuple)) else [backbone]
-        Xtr,ytr,Xva,yva,n_body = _cached(dls, bbs, stop, **kw)
+        Xtr,ytr,Xva,yva,n_body = _cached(dls, _members(backbone), stop, **kw)
         if classifier=='logreg': probs,hist = fit_logreg(Xtr, ytr, Xva, seed),[]
         else: probs,hist = fit_linear(Xtr, ytr, Xva, yva, dls.c, n_epoch, lr, dls.bs, seed, on_epoch, stop)
         n_clf = (Xtr.shape[1]+1)*dls.c
@@ -320,8 +323,7 @@ register_strategy(Strategy('concat', 'ensemble', "Features of several backbones,
 
 # %% ../nbs/api/03_strategies.ipynb #0066
 def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
-    bbs = list(backbone) if isinstance(backbone, (list, tuple)) else [backbone]
-    fits = [run_strategy('frozen', dls, b, n_epoch, lr, seed, head=head, on_epoch=on_epoch, stop=stop, **kw) for b in bbs]
+    fits = [run_strategy('frozen', dls, b, n_epoch, lr, seed, head=head, on_epoch=on_epoch, stop=stop, **kw) for b in _members(backbone)]
     return Fit(np.mean([f.probs for f in fits], 0), fits[0].targets, [r for f in fits for r in f.history],
                sum(f.n_params for f in fits), sum(f.n_trainable for f in fits), n_seen=sum(f.n_seen for f in fits),
                train_seconds=sum(f.train_seconds for f in fits))
@@ -349,7 +351,7 @@ def run_strategy(name:str, dls, backbone=None, n_epoch:int=2, lr:float=1e-2, see
     "Run strategy `name` on `dls` from seed `seed` (default: settings); multi-backbone strategies take a list of backbones"
     s = get_strategy(name)
     if s.multi_backbone:
-        backbone = default_members(name) if backbone is None else list(backbone) if isinstance(backbone, (list, tuple)) else [backbone]
+        backbone = default_members(name) if backbone is None else _members(backbone)
         if len(backbone)<2: raise ValueError(f"{name} combines several backbones: pass a list of at least two.")
     if n_epoch<1: raise ValueError(f"n_epoch must be at least 1, got {n_epoch}.")
     seed = seed_everything(ifnone(seed, get_settings().seed))

@@ -19,7 +19,7 @@ from .core import *
 from .data import datasets
 from .backbones import offline_backbones, is_cached
 from .strategies import strategy_names, get_strategy, RunStopped
-from .experiments import ResultStore, grid, compare, device_name, default_store_path
+from .experiments import ResultStore, grid, compare, device_name, default_store_path, _bb
 
 # %% auto #0
 __all__ = ['fig_png', 'strategy_color', 'plot_curves', 'plot_time', 'plot_trainable', 'dataset_options', 'backbone_options',
@@ -39,8 +39,6 @@ def _placeholder(text):
     return draw
 
 # %% ../nbs/api/06_widgets.ipynb #0010
-def _bb(b): return '+'.join(b) if isinstance(b, (list, tuple)) else str(b)
-
 def strategy_color(name:str):
     "The colour of strategy `name` (a suffix like ' (running)' ignored) in the dashboard's charts"
     names,base = strategy_names(),name.split(' (')[0]
