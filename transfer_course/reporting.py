@@ -10,7 +10,6 @@ from __future__ import annotations
 from .core import *
 from pathlib import Path
 import numpy as np, pandas as pd
-import matplotlib
 import matplotlib.pyplot as plt
 from .experiments import records_frame
 
@@ -50,7 +49,8 @@ def plot_learning_curves(recs:list, metric='accuracy', ax=None):
         h = pd.DataFrame(r.get('history') or [])
         if h.empty or metric not in h: continue
         ax.plot(np.arange(1, len(h)+1), h[metric], marker='o', ms=3, label=f"{r['strategy']} ({r['n_per_class']}/class)")
-    ax.set_xlabel('epoch'); ax.set_ylabel(f'validation {metric}'); ax.set_title('Learning curves'); ax.legend(fontsize=7); ax.grid(alpha=.3)
+    ax.set_xlabel('epoch'); ax.set_ylabel(f'validation {metric}'); ax.set_title('Learning curves'); ax.grid(alpha=.3)
+    if ax.lines: ax.legend(fontsize=7)   # none when no run has epochs (cached features + logistic regression)
     return ax
 
 # %% ../nbs/api/05_reporting.ipynb #0016
@@ -106,7 +106,6 @@ def write_report(recs:list, out, title='Comparison') -> Path:
     df = records_frame(recs)
     df.to_csv(out/'results.csv', index=False)
     df.to_json(out/'results.json', orient='records', indent=1)
-    backend = matplotlib.get_backend()
     plots = dict(accuracy_vs_time=plot_accuracy_vs_time, learning_curves=plot_learning_curves)
     if df.n_per_class.nunique()>1: plots['accuracy_vs_size'] = plot_accuracy_vs_size
     for name,f in plots.items():
