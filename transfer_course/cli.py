@@ -42,7 +42,7 @@ def _datasets_cmd(a):
 # %% ../nbs/api/08_cli.ipynb #0006
 def _predict_cmd(a):
     items = list(a.images) + ([str(p) for p in sample_photos()] if a.samples else [])
-    if not items: raise ValueError("No images given: pass one or more image files, or --samples for scikit-image's photos.")
+    if not items: raise InputError("No images given: pass one or more image files, or --samples for scikit-image's photos.")
     df = predict_imagenet(items, a.backbone, k=a.k)
     if a.json: return print(json.dumps([dict(image=img, top=[dict(label=l, prob=p) for l,p in zip(g.label, g.prob)])
                                         for img,g in df.groupby('image', sort=False)], indent=1))
@@ -60,12 +60,18 @@ def _settings_cmd(a):
 # %% ../nbs/api/08_cli.ipynb #0008
 def _split(xs): return [o for x in (xs or []) for o in str(x).split(',') if o]
 
+def _ints(xs, opt) -> list:
+    "The whole numbers given to option `opt` (space- or comma-separated)"
+    try: return [int(o) for o in _split(xs)]
+    except ValueError: raise InputError(f"{opt} takes whole numbers, e.g. {opt} 1 2 3; got {' '.join(map(str, xs))!r}.") from None
+
 def _compare_cmd(a):
     out = Path(a.out) if a.out else default_store_path().parent
-    cfgs = grid(_split(a.strategies) or None, _split(a.backbone) or None, a.dataset, [int(n) for n in _split(a.n_per_class)] or None,
-                a.size, a.epochs, a.lr, [int(x) for x in _split(a.seeds)] or None, a.head, a.device, a.precision,
+    cfgs = grid(_split(a.strategies) or None, _split(a.backbone) or None, a.dataset, _ints(a.n_per_class, '--n-per-class') or None,
+                a.size, a.epochs, a.lr, _ints(a.seeds, '--seeds') or None, a.head, a.device, a.precision,
                 n_valid=a.n_valid, bs=a.bs, freeze_to=a.freeze_to)
     store = ResultStore(out/'runs')
+    store.check_writable()   # before any training
     n_done = sum(c.key in store for c in cfgs)
     print(f"{len(cfgs)} runs ({n_done} already finished) -> {out}", file=sys.stderr, flush=True)
     try: df = compare(cfgs, store, on_run=partial(_print_run, file=sys.stderr))
@@ -116,8 +122,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     "Entry point of the `transfer-course` command"
     a = _parser().parse_args(argv)
-    try: a.func(a)
-    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError, RuntimeError, ImportError, KeyboardInterrupt) as e:
+    try:
+        setup_threads()
+        a.func(a)
+    except (UserError, KeyboardInterrupt) as e:   # anything else is a bug, and keeps its traceback
         if a.debug: traceback.print_exc()
         msg = (str(e) or 'interrupted') if isinstance(e, KeyboardInterrupt) else str(e)
         print(f"transfer-course: error: {msg}", file=sys.stderr)

@@ -6,10 +6,10 @@ Docs: https://transfer-course.github.io/transfer-course/api/core.html.md"""
 
 # %% ../nbs/api/00_core.ipynb #0002
 from __future__ import annotations
-import os, warnings
+import os, re, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
-from configparser import ConfigParser
+from configparser import ConfigParser, Error as ConfigError, MissingSectionHeaderError, DuplicateOptionError, ParsingError
 # Deprecation notices raised by fastai's own imports, not by anything a learner does:
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated')
 warnings.filterwarnings('ignore', message=r"The 'mode.chained_assignment' option is deprecated")
@@ -22,9 +22,20 @@ from fastcore.xtras import Config
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['find_settings', 'Settings', 'get_settings', 'resolve_profile', 'seed_everything', 'get_device', 'setup_threads']
+__all__ = ['UserError', 'InputError', 'SettingsError', 'DataError', 'MissingError', 'ResourceError', 'find_settings', 'Settings',
+           'get_settings', 'resolve_profile', 'seed_everything', 'get_device', 'setup_threads']
 
 # %% ../nbs/api/00_core.ipynb #0005
+class UserError(Exception):
+    "A problem with what the user gave: the message says what was wrong and what to do"
+
+class InputError(UserError, ValueError):          "An argument or option with a bad value"
+class SettingsError(UserError, ValueError):       "A settings file that cannot be read or holds a bad value"
+class DataError(UserError, ValueError):           "A dataset or image folder that cannot be used as given"
+class MissingError(UserError, FileNotFoundError): "Something needed that is not there: a file, a package, a download"
+class ResourceError(UserError, RuntimeError):     "A device, the disk or memory cannot do what was asked"
+
+# %% ../nbs/api/00_core.ipynb #0008
 _defaults = dict(course='transfer-course', backbone='efficientnet_lite0', dataset='lfw', profile='auto', seed='42',
                  data_path='~/.transfer_course/data', results_path='~/.transfer_course/results', device='auto', threads='0',
                  small_size='64', small_n_per_class='40', small_n_valid='30', small_epochs='3', small_bs='16',
@@ -32,29 +43,54 @@ _defaults = dict(course='transfer-course', backbone='efficientnet_lite0', datase
 _ints = {'seed','threads'} | {f'{p}_{k}' for p in ('small','full') for k in ('size','n_per_class','n_valid','epochs','bs')}
 _profiles = ('auto','small','full')
 
-# %% ../nbs/api/00_core.ipynb #0006
+# %% ../nbs/api/00_core.ipynb #0009
 def _read_ini(f:Path) -> dict:
-    "The `[DEFAULT]` keys of ini file `f`, read with fastcore's `Config`"
-    return dict(Config(f.parent, f.name, inline_comment_prefixes=('#',)).d)
+    "The `[DEFAULT]` keys of ini file `f`, read with fastcore's `Config`; any problem is a `SettingsError` naming the line"
+    try:
+        f.read_text(encoding='utf8')   # `ConfigParser.read` skips a file it cannot open: read it first to say why
+        c = Config(f.parent, f.name, inline_comment_prefixes=('#',), interpolation=None, strict=True)
+    except (OSError, UnicodeDecodeError) as e: raise SettingsError(f"Cannot read the settings file {f} ({e.__class__.__name__}): check that it is a readable text file.") from None
+    except MissingSectionHeaderError as e: raise SettingsError(f"{f}, line {e.lineno}: settings go under a [DEFAULT] header, which must come first.") from None
+    except DuplicateOptionError as e: raise SettingsError(f"{f}, line {e.lineno}: `{e.option}` is set twice; keep one.") from None
+    except ParsingError as e:
+        n = e.errors[0][0]
+        line = f.read_text(encoding='utf8').splitlines()[n-1].strip()
+        raise SettingsError(f"{f}, line {n}: cannot parse {line!r}; write `key = value`.") from None
+    except ConfigError as e: raise SettingsError(f"{f}: {e}") from None
+    if c._cfg.sections():
+        s = c._cfg.sections()[0]
+        raise SettingsError(f"{_where(f, '['+s+']')}: settings go under [DEFAULT] (upper case), not [{s}].")
+    return dict(c.d)
+
+def _where(f:Path, k:str) -> str:
+    "`f`, with the line where key (or header) `k` is set"
+    try: lines = f.read_text(encoding='utf8').splitlines()
+    except (OSError, UnicodeDecodeError): return str(f)
+    pat = re.compile(re.escape(k) if k.startswith('[') else rf'\s*{re.escape(k)}\s*[=:]', re.I)
+    n = next((i+1 for i,l in enumerate(lines) if pat.match(l)), None)
+    return f"{f}, line {n}" if n else str(f)
 
 def _is_ours(f:Path) -> bool:
-    try: return _read_ini(f).get('course')=='transfer-course'
-    except Exception: return False
+    "Whether `f` is marked `course = transfer-course`; a marked file that cannot be read is an error, never skipped"
+    try: text = f.read_text(encoding='utf8', errors='replace')
+    except OSError: return False
+    if not re.search(r'^\s*course\s*[=:]\s*transfer-course\b', text, re.M): return False
+    return _read_ini(f).get('course')=='transfer-course'
 
-# %% ../nbs/api/00_core.ipynb #0007
+# %% ../nbs/api/00_core.ipynb #0010
 def find_settings(cwd=None) -> Path|None:
     "The `settings.ini` in use: `$TRANSFER_COURSE_SETTINGS`, else the nearest one marked ours from `cwd` upwards"
     env = os.environ.get('TRANSFER_COURSE_SETTINGS')
     if env:
         f = Path(env).expanduser()
-        if not f.is_file(): raise FileNotFoundError(
+        if not f.is_file(): raise MissingError(
             f"TRANSFER_COURSE_SETTINGS names {f}, which is not a file: point it at a settings.ini, or unset it.")
         return f
     d = Path(cwd or Path.cwd()).resolve()
     for p in [d, *d.parents]:
         if (p/'settings.ini').is_file() and _is_ours(p/'settings.ini'): return p/'settings.ini'
 
-# %% ../nbs/api/00_core.ipynb #0012
+# %% ../nbs/api/00_core.ipynb #0015
 @dataclass(frozen=True)
 class Settings:
     "The course settings in effect, with the profile's values resolved"
@@ -65,28 +101,29 @@ class Settings:
         rows = '\n'.join(f'| {k} | {v} |' for k,v in asdict(self).items())
         return f'| setting | value |\n|---|---|\n{rows}'
 
-# %% ../nbs/api/00_core.ipynb #0013
-def _convert(k, v, src):
+# %% ../nbs/api/00_core.ipynb #0016
+def _convert(k, v, f:Path|None):
     if k not in _ints: return v.strip()
     try: return int(v)
-    except ValueError: raise ValueError(f"{src}: `{k}` must be a whole number, got {v!r}.") from None
+    except ValueError:
+        raise SettingsError(f"{_where(f, k) if f else 'built-in defaults'}: `{k}` must be a whole number, got {v!r}.") from None
 
 def _path(v, base:Path|None) -> Path:
     p = Path(v).expanduser()
     return p if p.is_absolute() or base is None else (base/p).resolve()
 
-# %% ../nbs/api/00_core.ipynb #0014
+# %% ../nbs/api/00_core.ipynb #0017
 def get_settings(path=None, profile:str|None=None) -> Settings:
     "The settings from `path` (default: `find_settings()`) over the built-in defaults, for `profile` (default: the file's)"
     f = Path(path) if path else find_settings()
-    raw,src = dict(_defaults),'built-in defaults'
+    raw,d = dict(_defaults),{}
     if f is not None:
-        if not f.is_file(): raise FileNotFoundError(f"Settings file {f} does not exist.")
+        if not f.is_file(): raise MissingError(f"Settings file {f} does not exist.")
         d = _read_ini(f)
         unknown = sorted(set(d)-set(_defaults))
-        if unknown: raise ValueError(f"{f}: unknown setting(s) {', '.join(unknown)}. Known settings: {', '.join(_defaults)}.")
-        raw.update(d); src = str(f)
-    v = {k:_convert(k, x, src) for k,x in raw.items()}
+        if unknown: raise SettingsError(f"{_where(f, unknown[0])}: unknown setting(s) {', '.join(unknown)}. Known settings: {', '.join(_defaults)}.")
+        raw.update(d)
+    v = {k:_convert(k, x, f if k in d else None) for k,x in raw.items()}
     name,why = resolve_profile(ifnone(profile, v['profile']))
     base = f.parent.resolve() if f is not None else None
     return Settings(backbone=v['backbone'], dataset=v['dataset'], profile=name, profile_reason=why, seed=v['seed'],
@@ -94,28 +131,28 @@ def get_settings(path=None, profile:str|None=None) -> Settings:
                     device=v['device'], threads=v['threads'], source=f,
                     **{k:v[f'{name}_{k}'] for k in ('size','n_per_class','n_valid','epochs','bs')})
 
-# %% ../nbs/api/00_core.ipynb #0016
+# %% ../nbs/api/00_core.ipynb #0019
 def resolve_profile(profile:str='auto') -> tuple:
     "`(name, reason)` of the profile in effect: `$TRANSFER_COURSE_PROFILE`, else `profile`, where `auto` decides"
     env = os.environ.get('TRANSFER_COURSE_PROFILE')
     p = (env or profile or 'auto').strip().lower()
     if p not in _profiles:
         where = 'TRANSFER_COURSE_PROFILE' if env else 'profile'
-        raise ValueError(f"Unknown profile {p!r} (from {where}): use one of {', '.join(_profiles)}.")
+        raise SettingsError(f"Unknown profile {p!r} (from {where}): use one of {', '.join(_profiles)}.")
     if p!='auto': return p, 'set by TRANSFER_COURSE_PROFILE' if env else 'set in settings'
     if os.environ.get('IN_TEST'): return 'small', 'auto: running under tests (IN_TEST)'
     if os.environ.get('CI'):      return 'small', 'auto: running in CI'
     if torch.cuda.is_available(): return 'full', 'auto: a CUDA GPU is available'
     return 'small', 'auto: no GPU found'
 
-# %% ../nbs/api/00_core.ipynb #0023
+# %% ../nbs/api/00_core.ipynb #0028
 def seed_everything(seed:int|None=None) -> int:
     "Seed Python, NumPy and torch with `seed` (default: the settings' seed) and make cuDNN deterministic"
     seed = ifnone(seed, get_settings().seed)
     set_seed(seed, reproducible=True)
     return seed
 
-# %% ../nbs/api/00_core.ipynb #0026
+# %% ../nbs/api/00_core.ipynb #0031
 def get_device(device:str|None=None) -> torch.device:
     "The device to train on: `device` ('auto', 'cpu', 'cuda', 'cuda:N', 'mps'), default from the settings"
     d = str(ifnone(device, get_settings().device)).strip().lower()
@@ -124,17 +161,17 @@ def get_device(device:str|None=None) -> torch.device:
         mps = getattr(torch.backends, 'mps', None)
         return torch.device('mps' if mps is not None and mps.is_available() else 'cpu')
     try: dev = torch.device(d)
-    except RuntimeError: raise ValueError(f"Unknown device {d!r}: use auto, cpu, cuda, cuda:N or mps.") from None
+    except RuntimeError: raise InputError(f"Unknown device {d!r}: use auto, cpu, cuda, cuda:N or mps.") from None
     if dev.type=='cuda' and not torch.cuda.is_available():
-        raise RuntimeError(f"Device {d!r} was asked for, but torch sees no CUDA GPU here. Use device='auto' or 'cpu'.")
+        raise ResourceError(f"Device {d!r} was asked for, but torch sees no CUDA GPU here. Use device='auto' or 'cpu'.")
     if dev.type=='mps' and not torch.backends.mps.is_available():
-        raise RuntimeError(f"Device 'mps' was asked for, but this machine has no Apple GPU. Use device='auto' or 'cpu'.")
+        raise ResourceError(f"Device 'mps' was asked for, but this machine has no Apple GPU. Use device='auto' or 'cpu'.")
     return dev
 
-# %% ../nbs/api/00_core.ipynb #0030
+# %% ../nbs/api/00_core.ipynb #0035
 def setup_threads(n:int|None=None) -> int:
     "Use `n` CPU threads in torch (default: the settings' `threads`; 0 keeps torch's choice); returns the number in use"
     n = ifnone(n, get_settings().threads)
-    if n<0: raise ValueError(f"threads must be 0 (torch decides) or a positive number, got {n}.")
+    if n<0: raise InputError(f"threads must be 0 (torch decides) or a positive number, got {n}.")
     if n: torch.set_num_threads(n)
     return torch.get_num_threads()

@@ -31,7 +31,7 @@ class ImageSource:
     def __init__(self, xs, ys, is_valid=None, name='', root=None, skipped=()):
         self.xs,self.ys,self.name,self.root,self.skipped = xs,np.asarray(ys),name,root,list(skipped)
         self.is_valid = None if is_valid is None else np.asarray(is_valid, dtype=bool)
-        if len(self.xs)!=len(self.ys): raise ValueError(f"{len(self.xs)} images but {len(self.ys)} labels.")
+        if len(self.xs)!=len(self.ys): raise DataError(f"{len(self.xs)} images but {len(self.ys)} labels.")
 
     def __len__(self): return len(self.ys)
     def get_y(self, i): return self.ys[i]
@@ -80,7 +80,7 @@ def fashion_mnist_source(path:Path|None=None) -> ImageSource:
     "Fashion-MNIST from Debian's `dataset-fashion-mnist` (70,000 grey 28x28; the official test split is the validation pool)"
     p = Path(ifnone(path, fashion_mnist_dir))
     fns = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']
-    if not all((p/f).is_file() for f in fns): raise FileNotFoundError(
+    if not all((p/f).is_file() for f in fns): raise MissingError(
         f"Fashion-MNIST is read from Debian's dataset-fashion-mnist package ({p}), which is not installed here: "
         "`sudo apt-get install dataset-fashion-mnist` (the course's `make` targets do this), or use lfw or mnist.")
     xt,yt,xv,yv = [_idx(p/f) for f in fns]
@@ -115,9 +115,9 @@ def _report_skipped(name, skipped):
 def folder_source(path, label_func=None) -> ImageSource:
     "Images in `path`, one sub-folder per class (optionally under train/ and val/), or labelled by `label_func(path)`"
     root = Path(path).expanduser()
-    if not root.exists(): raise FileNotFoundError(f"Dataset folder {str(root)!r} does not exist. Pass a folder with one "
+    if not root.exists(): raise MissingError(f"Dataset folder {str(root)!r} does not exist. Pass a folder with one "
         f"sub-folder of images per class, or one of the dataset names: {', '.join(dataset_names())}.")
-    if not root.is_dir(): raise NotADirectoryError(f"{str(root)!r} is a file: pass the folder that holds the class sub-folders.")
+    if not root.is_dir(): raise DataError(f"{str(root)!r} is a file: pass the folder that holds the class sub-folders.")
     split = _split_dir(root)
     files = sorted(f for f in root.rglob('*') if f.is_file() and not any(p.startswith('.') for p in f.relative_to(root).parts))
     xs,ys,valid,skipped = [],[],[],[]
@@ -128,7 +128,7 @@ def folder_source(path, label_func=None) -> ImageSource:
         y = label_func(f) if label_func is not None else f.parent.name
         if y is None: skipped.append((f, 'no label')); continue
         xs.append(f); ys.append(y); valid.append(split is not None and split['valid'] in f.parents)
-    if not xs: raise ValueError(f"No usable images found in {str(root)!r} ({len(files)} file(s) skipped). Expected one "
+    if not xs: raise DataError(f"No usable images found in {str(root)!r} ({len(files)} file(s) skipped). Expected one "
         "sub-folder per class holding image files (.jpg, .png, ...).")
     _report_skipped(root.name, skipped)
     return ImageSource(xs, ys, valid if split else None, name=root.name, root=root, skipped=skipped)
@@ -140,7 +140,7 @@ def untar_dataset(url:str, name:str) -> Path:
     try: return untar_data(url, archive=dp/'archive', data=dp)
     except (URLError, OSError) as e:
         offline = ', '.join(k for k,d in _datasets.items() if d.offline)
-        raise RuntimeError(f"Cannot download {name} from {url} ({type(e).__name__}: {e}). It needs a network connection; "
+        raise MissingError(f"Cannot download {name} from {url} ({type(e).__name__}: {e}). It needs a network connection; "
                            f"datasets that work offline: {offline}.") from None
 
 def _pet_label(f:Path):
@@ -182,13 +182,13 @@ def get_source(name:str|Path|None=None) -> ImageSource:
     name = ifnone(name, get_settings().dataset)
     if isinstance(name, str) and name in _datasets: return _datasets[name].loader()
     if isinstance(name, Path) or '/' in str(name) or Path(str(name)).expanduser().exists(): return folder_source(name)
-    raise ValueError(f"Unknown dataset {name!r}: use one of {', '.join(dataset_names())}, or the path of an image folder.")
+    raise InputError(f"Unknown dataset {name!r}: use one of {', '.join(dataset_names())}, or the path of an image folder.")
 
 # %% ../nbs/api/01_data.ipynb #0029
 def split_source(src:ImageSource, valid_pct=0.2, n_valid=0, n_per_class=0, seed=0, strict=False) -> tuple:
     "Stratified `(train_idx, valid_idx)`: validation images fixed by `seed`, then at most `n_per_class` training images per class"
-    if not 0<valid_pct<1: raise ValueError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}.")
-    if len(src.classes)<2: raise ValueError(f"Found only one class ({src.classes[0]!r}) in {src.name}: a classifier needs "
+    if not 0<valid_pct<1: raise InputError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}.")
+    if len(src.classes)<2: raise DataError(f"Found only one class ({src.classes[0]!r}) in {src.name}: a classifier needs "
                                             "at least two classes (two class sub-folders).")
     rng = np.random.default_rng(seed)
     tr,va = [],[]
@@ -197,12 +197,12 @@ def split_source(src:ImageSource, valid_pct=0.2, n_valid=0, n_per_class=0, seed=
         idx = idx[rng.permutation(len(idx))]
         if src.is_valid is not None: v,t = idx[src.is_valid[idx]],idx[~src.is_valid[idx]]
         else:
-            if len(idx)<2: raise ValueError(f"Class {c!r} of {src.name} has only {len(idx)} usable image; each class needs "
+            if len(idx)<2: raise DataError(f"Class {c!r} of {src.name} has only {len(idx)} usable image; each class needs "
                                             "at least 2 (one to train on, one to validate on).")
             nv = min(len(idx)-1, max(1, int(round(valid_pct*len(idx)))))
             v,t = idx[:nv],idx[nv:]
         if n_valid: v = v[:n_valid]
-        if n_per_class and strict and n_per_class>len(t): raise ValueError(f"Asked for {n_per_class} training images per "
+        if n_per_class and strict and n_per_class>len(t): raise DataError(f"Asked for {n_per_class} training images per "
             f"class, but class {c!r} of {src.name} has only {len(t)} once the validation images are set aside. Use at most "
             f"{len(t)}, or 0 for all.")
         tr.append(t[:n_per_class] if n_per_class else t); va.append(v)
@@ -228,10 +228,10 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
     s = get_settings()
     src = dataset if isinstance(dataset, ImageSource) else get_source(dataset)
     size,n_valid,bs,seed = ifnone(size, s.size),ifnone(n_valid, s.n_valid),ifnone(bs, s.bs),ifnone(seed, s.seed)
-    if not isinstance(size, int) or size<8: raise ValueError(f"size must be a whole number of pixels, at least 8; got {size!r}.")
+    if not isinstance(size, int) or size<8: raise InputError(f"size must be a whole number of pixels, at least 8; got {size!r}.")
     for k,v in dict(n_per_class=n_per_class, n_valid=n_valid).items():
-        if v is not None and (not isinstance(v, (int, np.integer)) or v<0): raise ValueError(f"{k} must be a whole number, 0 or more (0 = all); got {v!r}.")
-    if not isinstance(bs, int) or bs<1: raise ValueError(f"bs (batch size) must be at least 1; got {bs!r}.")
+        if v is not None and (not isinstance(v, (int, np.integer)) or v<0): raise InputError(f"{k} must be a whole number, 0 or more (0 = all); got {v!r}.")
+    if not isinstance(bs, int) or bs<1: raise InputError(f"bs (batch size) must be at least 1; got {bs!r}.")
     strict = n_per_class is not None
     tr,va = split_source(src, valid_pct, n_valid, ifnone(n_per_class, s.n_per_class), seed, strict=strict)
     items = np.concatenate([tr, va]).tolist()

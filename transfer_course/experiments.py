@@ -8,11 +8,11 @@ Docs: https://transfer-course.github.io/transfer-course/api/experiments.html.md"
 # %% ../nbs/api/04_experiments.ipynb #0002
 from __future__ import annotations
 from .core import *
-import hashlib, json, os, platform, sys, threading, time, warnings, itertools, uuid, datetime
+import errno, hashlib, json, os, platform, socket, sys, threading, time, warnings, itertools, uuid, datetime
 from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch, psutil
-from fastcore.basics import ifnone
+from fastcore.basics import ifnone, patch
 import transfer_course
 from .data import get_dls, get_source, ImageSource
 from .backbones import get_backbone
@@ -40,6 +40,7 @@ class RunConfig:
     def key(self) -> str:
         "A short hash of the whole configuration (fields added later count only when they differ from their default)"
         d = {k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(self).items()}
+        if 'freeze_to' not in get_strategy(self.strategy).options: d['freeze_to'] = _later_fields['freeze_to']   # unused here
         for k,v in _later_fields.items():
             if d[k]==v: del d[k]
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
@@ -47,7 +48,7 @@ class RunConfig:
     @property
     def opts(self) -> dict:
         "Options for the strategy's recipe"
-        return dict(n=self.freeze_to) if self.strategy=='partial' else {}
+        return dict(n=self.freeze_to) if 'freeze_to' in get_strategy(self.strategy).options else {}
 
     @property
     def label(self) -> str:
@@ -112,46 +113,105 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
     return rec
 
 # %% ../nbs/api/04_experiments.ipynb #0018
+_required = ('key', 'strategy', 'backbone', 'dataset', 'seed', 'accuracy')   # what every reader of a record relies on
+
 class ResultStore:
-    "Finished experiment records, one JSON file per run key in `path`; append-only, atomic writes"
+    "Finished experiment records, one JSON file per run key in `path`; append-only, atomic writes, shared by processes"
     def __init__(self, path): self.path = Path(path).expanduser()
     def _file(self, key): return self.path/f'{key}.json'
     def __contains__(self, key) -> bool: return self._file(key).exists()
     def __len__(self): return len(list(self.path.glob('*.json'))) if self.path.exists() else 0
-    def get(self, key) -> dict: return json.loads(self._file(key).read_text())
 
-    def add(self, rec:dict) -> Path:
-        "Store `rec` under `rec['key']`; an existing result is never replaced"
+    def get(self, key) -> dict:
+        "The record stored under `key`"
+        f = self._file(key)
+        try: rec = json.loads(f.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise DataError(f"The result file {f} is corrupt ({e.__class__.__name__}): move it away and run again to redo that run.") from None
+        missing = [k for k in _required if k not in rec]
+        if missing: raise DataError(f"The result file {f} lacks {', '.join(missing)}: move it away and run again to redo that run.")
+        return rec
+
+# %% ../nbs/api/04_experiments.ipynb #0020
+@patch
+def add(self:ResultStore, rec:dict) -> Path:
+    "Store `rec` under `rec['key']` and return its file; a result already there (from another process) is kept, not replaced"
+    self.check_writable()
+    f,tmp = self._file(rec['key']),self.path/f".{rec['key']}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open(tmp, 'w') as fh: json.dump(rec, fh, indent=1); fh.flush(); os.fsync(fh.fileno())
+        os.link(tmp, f)   # atomic, and fails if the result exists
+    except FileExistsError: pass
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT): raise
+        raise ResourceError(f"No space left in {self.path} to save a result: free some space and run the same command "
+                            "again (finished results are kept).") from None
+    finally: tmp.unlink(missing_ok=True)
+    return f
+
+@patch
+def check_writable(self:ResultStore):
+    "Check, before any training, that results can be written to `self.path` (creating it if needed)"
+    p = next((q for q in [self.path, *self.path.parents] if q.exists()), None)
+    if p is not None and not p.is_dir(): raise InputError(f"Cannot keep results in {self.path}: {p} is a file. Choose another folder.")
+    try:
         self.path.mkdir(parents=True, exist_ok=True)
-        f,tmp = self._file(rec['key']),self.path/f".{rec['key']}.{uuid.uuid4().hex}.tmp"
-        try:
-            with open(tmp, 'w') as fh: json.dump(rec, fh, indent=1); fh.flush(); os.fsync(fh.fileno())
-            os.link(tmp, f)   # atomic, and fails if the result exists
-        except FileExistsError: raise FileExistsError(f"{f} already holds this result; results are never overwritten.") from None
-        finally: tmp.unlink(missing_ok=True)
-        return f
-
-    def records(self) -> list:
-        "Every readable record, oldest first; unreadable files are reported, not deleted"
-        recs,bad = [],[]
-        for f in sorted(self.path.glob('*.json')) if self.path.exists() else []:
-            try: recs.append(json.loads(f.read_text()))
-            except (json.JSONDecodeError, UnicodeDecodeError): bad.append(f.name)
-        if bad: warnings.warn(f"{self.path}: skipped {len(bad)} unreadable result file(s): {', '.join(bad[:5])}")
-        return sorted(recs, key=lambda r: r.get('finished', ''))
+        probe = self.path/f".write-test.{uuid.uuid4().hex}"
+        probe.write_text(''); probe.unlink()
+    except OSError as e: raise InputError(f"Cannot write results to {self.path} ({e.strerror}): choose a folder you can write to.") from None
 
 # %% ../nbs/api/04_experiments.ipynb #0022
+@patch
+def records(self:ResultStore) -> list:
+    "Every readable record, oldest first; unreadable or incomplete files are reported by name, never deleted"
+    recs,bad = [],[]
+    for f in sorted(self.path.glob('*.json')) if self.path.exists() else []:
+        try: recs.append(self.get(f.stem))
+        except DataError: bad.append(f.name)
+    if bad: warnings.warn(f"{self.path}: skipped {len(bad)} unreadable or incomplete result file(s): {', '.join(bad[:5])}")
+    return sorted(recs, key=lambda r: r.get('finished', ''))
+
+# %% ../nbs/api/04_experiments.ipynb #0026
+def _alive(owner:str) -> bool:
+    "Whether the process `pid@host` that wrote a claim still runs (a claim from another host is trusted)"
+    pid,_,host = owner.partition('@')
+    if host!=socket.gethostname(): return True
+    try: os.kill(int(pid), 0)
+    except ProcessLookupError: return False
+    except (PermissionError, ValueError): return True
+    return True
+
+@patch
+def claim(self:ResultStore, key) -> bool:
+    "Claim run `key` for this process; False if another live process holds it"
+    self.check_writable()
+    c = self.path/f'.{key}.claim'
+    for _ in range(2):
+        try: fd = os.open(c, os.O_CREAT|os.O_EXCL|os.O_WRONLY)
+        except FileExistsError:
+            try: owner = c.read_text()
+            except FileNotFoundError: continue
+            if owner and _alive(owner): return False
+            c.unlink(missing_ok=True); continue   # stale: its process is gone
+        with os.fdopen(fd, 'w') as fh: fh.write(f'{os.getpid()}@{socket.gethostname()}')
+        return True
+    return False
+
+@patch
+def release(self:ResultStore, key): (self.path/f'.{key}.claim').unlink(missing_ok=True)
+
+# %% ../nbs/api/04_experiments.ipynb #0029
 def _check_grid(common, ns, seeds):
     "Clear errors for values that would only fail deep inside a run"
-    if not isinstance(common['size'], int) or common['size']<8: raise ValueError(f"size must be at least 8 pixels; got {common['size']!r}.")
-    if not isinstance(common['n_epoch'], int) or common['n_epoch']<1: raise ValueError(f"epochs must be at least 1; got {common['n_epoch']!r}.")
-    if not common['lr']>0: raise ValueError(f"the learning rate must be positive; got {common['lr']!r}.")
+    if not isinstance(common['size'], int) or common['size']<8: raise InputError(f"size must be at least 8 pixels; got {common['size']!r}.")
+    if not isinstance(common['n_epoch'], int) or common['n_epoch']<1: raise InputError(f"epochs must be at least 1; got {common['n_epoch']!r}.")
+    if not common['lr']>0: raise InputError(f"the learning rate must be positive; got {common['lr']!r}.")
     if common['precision']!='fp32' and not common['device'].startswith('cuda'):
-        raise ValueError(f"{common['precision']} mixed precision needs a CUDA GPU; on {common['device']} use fp32.")
+        raise InputError(f"{common['precision']} mixed precision needs a CUDA GPU; on {common['device']} use fp32.")
     for n in ns:
-        if not isinstance(n, int) or n<0: raise ValueError(f"images per class must be whole numbers, 0 or more (0 = all); got {n!r}.")
+        if not isinstance(n, int) or n<0: raise InputError(f"images per class must be whole numbers, 0 or more (0 = all); got {n!r}.")
     for s in seeds:
-        if not isinstance(s, int): raise ValueError(f"seeds must be whole numbers; got {s!r}.")
+        if not isinstance(s, int): raise InputError(f"seeds must be whole numbers; got {s!r}.")
 
 def _listify(x): return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
 
@@ -175,7 +235,7 @@ def grid(strategies=None, backbones=None, dataset=None, n_per_class=None, size=N
         cfgs += [RunConfig(st, b, n_per_class=n, seed=seed, **common) for b in bbs]
     return cfgs
 
-# %% ../nbs/api/04_experiments.ipynb #0026
+# %% ../nbs/api/04_experiments.ipynb #0033
 _summary_cols = ['strategy', 'backbone', 'dataset', 'n_per_class', 'size', 'n_epoch', 'lr', 'head', 'seed', 'accuracy', 'valid_loss',
                  'train_seconds', 'total_seconds', 'cpu_seconds', 'n_trainable', 'n_params', 'images_per_second', 'peak_rss_mb', 'cuda_max_mb',
                  'device', 'precision', 'key']
@@ -187,7 +247,7 @@ def records_frame(recs:list) -> pd.DataFrame:
     df['backbone'] = df.backbone.map(_bb)
     return df[[c for c in _summary_cols if c in df]]
 
-# %% ../nbs/api/04_experiments.ipynb #0027
+# %% ../nbs/api/04_experiments.ipynb #0034
 def _print_run(i, n, cfg, rec, reused, file=None):
     what = 'reused' if reused else f"{rec['train_seconds']:.1f}s"
     print(f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f} ({what})", file=file, flush=True)
@@ -196,18 +256,31 @@ def default_store_path() -> Path:
     "Where `compare`, `transfer-course compare` and the dashboard keep results unless told otherwise"
     return get_settings().results_path/'compare'/'runs'
 
-def compare(cfgs:list, store:ResultStore|str|Path|None=None, on_run=None, on_epoch=None, stop=None, verbose=True) -> pd.DataFrame:
-    "Run every `RunConfig` in `cfgs` not already in `store` (default: `default_store_path()`), storing each as it finishes"
+def compare(cfgs:list, # the runs, from `grid`
+            store:ResultStore|str|Path|None=None, # where results are kept (default: `default_store_path()`)
+            on_run=None, # called as `on_run(i, n, cfg, rec, reused)` after each run
+            on_epoch=None, # passed on to each run: called with the record of each finished epoch
+            stop=None, # a `threading.Event`: set it to stop after the current batch
+            verbose=True, # print a line per run when there is no `on_run`
+            poll=2.)->pd.DataFrame: # seconds between looks at runs that another process is doing
+    "Run every `RunConfig` in `cfgs` not already in `store`, storing each as it finishes; several processes can share a store"
     store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, default_store_path()))
-    sources,recs = {},[]
-    for i,cfg in enumerate(cfgs):
-        reused = cfg.key in store
-        if reused: rec = store.get(cfg.key)
-        else:
-            if cfg.dataset not in sources: sources[cfg.dataset] = get_source(cfg.dataset)
-            rec = run_experiment(cfg, sources[cfg.dataset], on_epoch=on_epoch, stop=stop)
-            store.add(rec)
-        recs.append(rec)
-        if on_run: on_run(i, len(cfgs), cfg, rec, reused)
-        elif verbose: _print_run(i, len(cfgs), cfg, rec, reused)
-    return records_frame(recs)
+    store.check_writable()
+    sources = {d:get_source(d) for d in dict.fromkeys(c.dataset for c in cfgs if c.key not in store)}   # every dataset checked first
+    recs,todo = {},list(enumerate(cfgs))
+    while todo:
+        waiting = []
+        for i,cfg in todo:
+            reused = cfg.key in store
+            if not reused:
+                if not store.claim(cfg.key): waiting.append((i,cfg)); continue   # another process is running it
+                try:
+                    if cfg.dataset not in sources: sources[cfg.dataset] = get_source(cfg.dataset)
+                    if cfg.key not in store: store.add(run_experiment(cfg, sources[cfg.dataset], on_epoch=on_epoch, stop=stop))
+                finally: store.release(cfg.key)
+            recs[i] = store.get(cfg.key)   # the stored record, whichever process stored it first
+            if on_run: on_run(i, len(cfgs), cfg, recs[i], reused)
+            elif verbose: _print_run(i, len(cfgs), cfg, recs[i], reused)
+        if waiting: time.sleep(poll)
+        todo = waiting
+    return records_frame([recs[i] for i in range(len(cfgs))])

@@ -73,7 +73,7 @@ def groups_table(rec:dict) -> pd.DataFrame:
 def plot_groups(rec:dict, axs=None):
     "Bars of the fraction of each group's parameters trained, and its peak learning rate, for the last fit of `rec`"
     g = groups_table(rec)
-    if g.empty: raise ValueError(f"{rec['strategy']} has no parameter groups to show (it does not train a fastai Learner).")
+    if g.empty: raise InputError(f"{rec['strategy']} has no parameter groups to show (it does not train a fastai Learner).")
     g = g[g.fit==g.fit.max()]
     if axs is None: _,axs = plt.subplots(1, 2, figsize=(8,2.8))
     axs[0].bar(g.group, g.n_trainable/g.n_params); axs[0].set_ylim(0, 1.05); axs[0].set_title('fraction trainable')

@@ -89,7 +89,7 @@ def throughput(learn:Learner,         # the learner to measure (left as it was)
               ) -> dict:
     "Images per second of `learn` training (or predicting) on `dl`, or on one synthetic batch already on the device"
     if n_batches<1 or warmup<1 or repeat<1:
-        raise ValueError(f"n_batches, warmup and repeat must be at least 1, got {n_batches}, {warmup} and {repeat}.")
+        raise InputError(f"n_batches, warmup and repeat must be at least 1, got {n_batches}, {warmup} and {repeat}.")
     if repeat>1:
         runs = [throughput(learn, n_batches, synthetic, train, warmup, dl) for _ in range(repeat)]
         return max(runs, key=lambda r: r['images_per_second'])
@@ -109,7 +109,7 @@ def throughput(learn:Learner,         # the learner to measure (left as it was)
 # %% ../nbs/api/03c_scaling.ipynb #0027
 def loader_throughput(dl, n_batches:int=10, warmup:int=1) -> dict:
     "Images per second that `dl` alone delivers, with no model: the most any training on it can reach"
-    if n_batches<1 or warmup<1: raise ValueError(f"n_batches and warmup must be at least 1, got {n_batches} and {warmup}.")
+    if n_batches<1 or warmup<1: raise InputError(f"n_batches and warmup must be at least 1, got {n_batches} and {warmup}.")
     batches = itertools.chain.from_iterable(itertools.repeat(dl))
     for _ in range(warmup): next(batches)
     n,t0,c0 = 0,time.perf_counter(),time.process_time()

@@ -14,6 +14,7 @@ from PIL import Image
 from fastcore.basics import ifnone
 from torch import nn
 from fastai.vision.all import Datasets, Categorize, Callback, TrainEvalCallback
+from .core import InputError
 from .data import ImageSource, _item_x, _item_y
 
 # %% auto #0
@@ -25,7 +26,7 @@ corruption_kinds = ('none', 'blur', 'noise', 'contrast', 'invert', 'rotate', 'mi
 
 def corrupt(xs:np.ndarray, kind:str, severity:float=1., seed:int=0, value:int=255) -> np.ndarray:
     "A corrupted copy of `uint8` images `xs` (N,H,W[,3]): `kind` is one of `corruption_kinds`; `value`: the patch's grey level"
-    if kind not in corruption_kinds: raise ValueError(f"Unknown corruption {kind!r}: use one of {', '.join(corruption_kinds)}.")
+    if kind not in corruption_kinds: raise InputError(f"Unknown corruption {kind!r}: use one of {', '.join(corruption_kinds)}.")
     x = np.asarray(xs).astype(np.float32)
     sp = (0, severity, severity) + (0,)*(x.ndim-3)          # act on height and width only
     if kind=='blur': x = ndi.gaussian_filter(x, sigma=sp)
@@ -40,7 +41,7 @@ def corrupt(xs:np.ndarray, kind:str, severity:float=1., seed:int=0, value:int=25
 # %% ../nbs/api/03b_shift.ipynb #0011
 def shifted_source(src:ImageSource, kind:str, severity:float=1., seed:int=0, where=None, value:int=255) -> ImageSource:
     "A copy of array-backed `src` with `corrupt(kind, severity, seed, value)` applied to every image, or to those in `where`"
-    if not isinstance(src.xs, np.ndarray): raise TypeError(f"{src.name} holds image files: shifted_source needs images in memory (an array).")
+    if not isinstance(src.xs, np.ndarray): raise InputError(f"{src.name} holds image files: shifted_source needs images in memory (an array).")
     xs = src.xs.copy()
     idx = np.arange(len(src)) if where is None else np.flatnonzero(where) if np.asarray(where).dtype==bool else np.asarray(where)
     if len(idx): xs[idx] = corrupt(src.xs[idx], kind, severity, seed, value)
@@ -65,7 +66,7 @@ def source_dl(learn, src:ImageSource, idxs=None, bs:int=64):
     "A `DataLoader` over the images `idxs` (default: all) of `src`, processed as `learn`'s validation images are"
     idxs = list(range(len(src))) if idxs is None else [int(i) for i in idxs]
     missing = set(src.ys[idxs].tolist()) - set(learn.dls.vocab)
-    if missing: raise ValueError(f"{src.name} has labels the learner does not know: {', '.join(sorted(map(str, missing)))}.")
+    if missing: raise InputError(f"{src.name} has labels the learner does not know: {', '.join(sorted(map(str, missing)))}.")
     dsets = Datasets(idxs, tfms=[[partial(_item_x, src)], [partial(_item_y, src), Categorize(vocab=learn.dls.vocab)]])
     return learn.dls.valid.new(dsets, bs=bs, shuffle=False, drop_last=False)
 
@@ -85,7 +86,7 @@ def tune_only(learn, groups) -> list:
     if learn.opt is None: learn.create_opt()
     n = len(learn.opt.param_lists)
     groups = [groups] if isinstance(groups, int) else list(groups)
-    if any(not -n<=g<n for g in groups): raise ValueError(f"Groups must be between {-n} and {n-1}; got {groups}.")
+    if any(not -n<=g<n for g in groups): raise InputError(f"Groups must be between {-n} and {n-1}; got {groups}.")
     groups = {g%n for g in groups}
     for i,ps in enumerate(learn.opt.param_lists):
         for p in ps: p.requires_grad_(i in groups)

@@ -36,7 +36,7 @@ heads = ('fastai', 'gap_dense', 'flatten_dense256')
 
 def make_head(kind:str, body:nn.Module, size:int, n_out:int) -> nn.Module|None:
     "A new head of `kind` for `body` at image size `size`: 'fastai' (None: fastai's default), 'gap_dense', 'flatten_dense256'"
-    if kind not in heads: raise ValueError(f"Unknown head {kind!r}: use one of {', '.join(heads)}.")
+    if kind not in heads: raise InputError(f"Unknown head {kind!r}: use one of {', '.join(heads)}.")
     if kind=='fastai': return None
     nf,h,w = dummy_eval(body, (size, size)).shape[1:]
     if kind=='gap_dense': return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(nf, n_out))
@@ -46,8 +46,8 @@ def make_head(kind:str, body:nn.Module, size:int, n_out:int) -> nn.Module|None:
 def strategy_learner(dls, backbone=None, pretrained:bool=True, head:str='fastai', precision:str='fp32',
                      channels_last:bool=False, cbs=None, **kwargs) -> Learner:
     "`backbone_learner` with `head`, `accuracy`, `cbs`, and `precision` ('fp32', 'bf16', 'fp16') / `channels_last`"
-    if precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
-    if precision!='fp32' and dls.device.type!='cuda': raise ValueError(f"{precision} mixed precision needs a CUDA GPU "
+    if precision not in ('fp32', 'bf16', 'fp16'): raise InputError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
+    if precision!='fp32' and dls.device.type!='cuda': raise InputError(f"{precision} mixed precision needs a CUDA GPU "
         f"(fastai's MixedPrecision autocasts on CUDA only); these DataLoaders are on {dls.device.type}: use precision='fp32'.")
     learn = backbone_learner(dls, backbone, pretrained=pretrained, metrics=accuracy, cbs=cbs, **kwargs)
     if head!='fastai':
@@ -86,7 +86,7 @@ def freeze_layers(learn, k:int):
     "Make the first `k` body layers untrainable and everything else trainable, like `layers[:k].trainable = False`"
     learn.unfreeze()
     layers = body_layers(learn)
-    if not 0<=k<=len(layers): raise ValueError(f"k must be between 0 and {len(layers)} (the body's layers with weights); got {k}.")
+    if not 0<=k<=len(layers): raise InputError(f"k must be between 0 and {len(layers)} (the body's layers with weights); got {k}.")
     for m in layers[:k]:
         for p in m.parameters(): p.requires_grad_(False)
 
@@ -226,13 +226,14 @@ class Fit:
 class Strategy:
     "A named transfer strategy"
     name:str; family:str; doc:str; run:object; pretrained:bool=True; multi_backbone:bool=False
+    options:tuple=()  # the run options, beyond the common ones, that this strategy uses (they alone enter its results' keys)
 
 _strategies = {}
 def register_strategy(s:Strategy): _strategies[s.name] = s; return s
 def strategy_names(): return list(_strategies)
 def get_strategy(name:str) -> Strategy:
     "The registered strategy called `name`"
-    if name not in _strategies: raise ValueError(f"Unknown strategy {name!r}: use one of {', '.join(_strategies)}.")
+    if name not in _strategies: raise InputError(f"Unknown strategy {name!r}: use one of {', '.join(_strategies)}.")
     return _strategies[name]
 
 # %% ../nbs/api/03_strategies.ipynb #0058
@@ -265,7 +266,7 @@ def _fit_learner(learn, hist, log, t0) -> Fit:
                groups=freeze_table(learn, log), n_seen=hist.n_seen, train_seconds=train_s, learn=learn)
 
 # %% ../nbs/api/03_strategies.ipynb #0060
-def learner_strategy(name, family, recipe, pretrained=True, **learner_kw):
+def learner_strategy(name, family, recipe, pretrained=True, options=(), **learner_kw):
     "Register a strategy that builds a learner with `learner_kw` and trains it with `recipe(learn, n_epoch, lr, **opts)`"
     def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
         learn = strategy_learner(dls, backbone, pretrained=pretrained, head=head, **learner_kw, **kw)
@@ -275,13 +276,13 @@ def learner_strategy(name, family, recipe, pretrained=True, **learner_kw):
         with learn.no_bar(), learn.no_logging():
             recipe(learn, n_epoch, lr, **(opts or {}))
             return _fit_learner(learn, hist, log, t0)
-    return register_strategy(Strategy(name, family, recipe.__doc__, run, pretrained))
+    return register_strategy(Strategy(name, family, recipe.__doc__, run, pretrained, options=options))
 
 # %% ../nbs/api/03_strategies.ipynb #0061
 learner_strategy('scratch', 'baseline', train_scratch, pretrained=False)
 learner_strategy('frozen', 'feature extraction', train_frozen)
 learner_strategy('frozen_bn', 'feature extraction', train_frozen_bn, train_bn=False)
-learner_strategy('partial', 'fine-tuning', train_partial)
+learner_strategy('partial', 'fine-tuning', train_partial, options=('freeze_to',))
 learner_strategy('keras_partial', 'fine-tuning', train_keras_partial)
 learner_strategy('full', 'fine-tuning', train_full)
 learner_strategy('discriminative', 'fine-tuning', train_discriminative)
@@ -352,8 +353,8 @@ def run_strategy(name:str, dls, backbone=None, n_epoch:int=2, lr:float=1e-2, see
     s = get_strategy(name)
     if s.multi_backbone:
         backbone = default_members(name) if backbone is None else _members(backbone)
-        if len(backbone)<2: raise ValueError(f"{name} combines several backbones: pass a list of at least two.")
-    if n_epoch<1: raise ValueError(f"n_epoch must be at least 1, got {n_epoch}.")
+        if len(backbone)<2: raise InputError(f"{name} combines several backbones: pass a list of at least two.")
+    if n_epoch<1: raise InputError(f"n_epoch must be at least 1, got {n_epoch}.")
     seed = seed_everything(ifnone(seed, get_settings().seed))
     for dl in dls.loaders: dl.rng = random.Random(seed)   # the batch order, whatever `dls` was used for before
     return s.run(dls, backbone, n_epoch, lr, seed=seed, **kwargs)

@@ -188,7 +188,7 @@ def resolved_device(self:Dashboard) -> str:
 @patch
 def _sync_device(self:Dashboard, reset=False):
     try: dev,err = self.resolved_device(),None
-    except (RuntimeError, ValueError) as e: dev,err = None,str(e)
+    except UserError as e: dev,err = None,str(e)
     cuda = bool(dev and dev.startswith('cuda'))
     for w in (self.amp, self.channels_last):
         if reset or not cuda: w.value = cuda
@@ -200,8 +200,8 @@ def _sync_device(self:Dashboard, reset=False):
 @patch
 def configs(self:Dashboard) -> list:
     "The `RunConfig`s the controls select"
-    if not self.strategies.value: raise ValueError("Choose at least one strategy.")
-    if not self.backbones.value: raise ValueError("Choose at least one backbone.")
+    if not self.strategies.value: raise InputError("Choose at least one strategy.")
+    if not self.backbones.value: raise InputError("Choose at least one backbone.")
     cuda = self.resolved_device().startswith('cuda')
     return grid(list(self.strategies.value), list(self.backbones.value), self.dataset.value, self.n_per_class.value,
                 self.size.value, self.epochs.value, self.lr.value, [self.seed.value], device=self.device.value,
@@ -215,7 +215,7 @@ def run(self:Dashboard, b=None) -> threading.Thread|None:
     with self._lock:
         if self.state!='idle': return None
         try: cfgs = self.configs()
-        except (ValueError, RuntimeError) as e: self._say(str(e), error=True); return None
+        except UserError as e: self._say(str(e), error=True); return None
         self.state,self.n_started,self.outcome,self.error = 'running',self.n_started+1,None,None
     self.stop_ev,self.stopped = threading.Event(),None
     self._busy(True)
