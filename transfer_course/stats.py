@@ -9,7 +9,8 @@ Docs: https://transfer-course.github.io/transfer-course/api/stats.html.md"""
 # %% ../nbs/api/03e_stats.ipynb #0002
 from __future__ import annotations
 import warnings
-from typing import NamedTuple, Callable
+from typing import Callable
+from dataclasses import dataclass, asdict, fields
 import numpy as np, pandas as pd
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
@@ -74,7 +75,8 @@ def seed_summary(correct,            # bool array: seeds × images, or images (o
     return dict(accuracy=m, sd=float(acc.std(ddof=1)) if S > 1 else np.nan, n_seeds=S, n_images=N, lo=lo, hi=hi)
 
 # %% ../nbs/api/03e_stats.ipynb #0029
-class Paired(NamedTuple):
+@dataclass(frozen=True)
+class Paired:
     "Strategy `a` against `b` on the same images"
     diff:float  # accuracy of `a` minus accuracy of `b`
     lo:float    # lower end of the interval for `diff`
@@ -131,7 +133,7 @@ def groups(correct:dict,     # label → bool array (images, or seeds × images)
         raise ValueError(f"every label needs the same seeds × images for paired tests: got shapes { {k:v.shape for k,v in x.items()} }")
     t = pd.DataFrame([dict(label=k, **seed_summary(v, level)) for k,v in x.items()]).drop(columns='sd')
     best = list(x)[int(np.argmax(t.accuracy.values))]; o = np.array([k != best for k in x])   # labels may be tuples
-    c = pd.DataFrame([paired(x[k], x[best], level) if k != best else [np.nan]*6 for k in x], columns=Paired._fields)
+    c = pd.DataFrame([asdict(paired(x[k], x[best], level)) if k != best else {} for k in x], columns=[f.name for f in fields(Paired)])
     p_adj = np.full(len(t), np.nan)
     if o.any(): p_adj[o] = multipletests(c.p[o], method='holm')[1]
     t = t.assign(diff_vs_best=c['diff'].fillna(0.), diff_lo=c.lo, diff_hi=c.hi, p_adj=p_adj,
@@ -141,7 +143,8 @@ def groups(correct:dict,     # label → bool array (images, or seeds × images)
     return t
 
 # %% ../nbs/api/03e_stats.ipynb #0049
-class Outcomes(NamedTuple):
+@dataclass(frozen=True)
+class Outcomes:
     "Per-image correctness by label, aligned on seeds and images, and what was left out"
     correct:dict     # label → bool array, seeds × images
     seeds:list       # the seeds, in the arrays' row order
