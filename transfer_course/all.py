@@ -16,6 +16,7 @@ from .backbones import *
 from .strategies import *
 from .scaling import *
 from .experiments import *
+from .stats import *
 from .reporting import *
 from .widgets import *
 from .exercises import *

@@ -16,13 +16,15 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
+from .core import InputError
 
 # %% auto #0
-__all__ = ['accuracy_ci', 'seed_summary', 'Paired', 'paired', 'groups', 'Outcomes', 'outcome_matrix', 'compare_table', 'describe']
+__all__ = ['accuracy_ci', 'seed_summary', 'Paired', 'paired', 'rank_groups', 'Outcomes', 'outcome_matrix', 'compare_table',
+           'describe']
 
 # %% ../nbs/api/03e_stats.ipynb #0006
 def _check_level(level):
-    if not 0 < level < 1: raise ValueError(f"`level` must be between 0 and 1 (0.95 for a 95% interval): got {level!r}")
+    if not 0 < level < 1: raise InputError(f"`level` must be between 0 and 1 (0.95 for a 95% interval): got {level!r}")
 
 def accuracy_ci(k:int,             # images predicted correctly
                 n:int,             # images in all
@@ -31,7 +33,7 @@ def accuracy_ci(k:int,             # images predicted correctly
     "Wilson interval `(lo, hi)` for an accuracy of `k` correct out of `n` images"
     _check_level(level)
     if not (np.isscalar(k) and np.isscalar(n) and n >= 1 and 0 <= k <= n):
-        raise ValueError(f"need counts with 0 <= k <= n and n >= 1: got k={k!r}, n={n!r}")
+        raise InputError(f"need counts with 0 <= k <= n and n >= 1: got k={k!r}, n={n!r}")
     lo,hi = proportion_confint(k, n, alpha=1-level, method='wilson')
     return 0. if k == 0 else float(lo), 1. if k == n else float(hi)   # exact ends, without rounding error
 
@@ -41,10 +43,10 @@ def _as_correct(x, name='correct') -> np.ndarray:
     a = np.asarray(x)
     if a.ndim == 1: a = a[None]
     if a.ndim != 2 or a.size == 0:
-        raise ValueError(f"`{name}` must be a non-empty bool array, images (1-D) or seeds × images (2-D): got shape {np.shape(x)}")
+        raise InputError(f"`{name}` must be a non-empty bool array, images (1-D) or seeds × images (2-D): got shape {np.shape(x)}")
     if a.dtype != bool:
         bad = a[~np.isin(a, [0, 1])]
-        if bad.size: raise ValueError(f"`{name}` must hold True/False (or 1/0) per image: got values like {bad[:3].tolist()}")
+        if bad.size: raise InputError(f"`{name}` must hold True/False (or 1/0) per image: got values like {bad[:3].tolist()}")
         a = a.astype(bool)
     return a
 
@@ -109,7 +111,7 @@ def paired(a,                    # bool array, images or seeds × images: which 
           ) -> Paired:
     "Paired comparison of `a` with `b` on the same images: difference `a − b`, its interval, p-value, discordant counts"
     _check_level(level); a,b = _as_correct(a, 'a'),_as_correct(b, 'b')
-    if a.shape != b.shape: raise ValueError(f"`a` and `b` must cover the same seeds × images: got shapes {a.shape} and {b.shape}")
+    if a.shape != b.shape: raise InputError(f"`a` and `b` must cover the same seeds × images: got shapes {a.shape} and {b.shape}")
     S,N = a.shape; n10,n01 = int((a & ~b).sum()),int((~a & b).sum())
     diff = float(a.mean() - b.mean())
     if S == 1:
@@ -122,15 +124,15 @@ def paired(a,                    # bool array, images or seeds × images: which 
     return Paired(diff, float(lo), float(hi), float(p), n01, n10)
 
 # %% ../nbs/api/03e_stats.ipynb #0044
-def groups(correct:dict,     # label → bool array (images, or seeds × images); all of the same shape
+def rank_groups(correct:dict,     # label → bool array (images, or seeds × images); all of the same shape
            level:float=0.95, # confidence level
           ) -> pd.DataFrame:
     "Each label's accuracy and interval, and its paired, Holm-corrected comparison with the best: best, tied or worse"
     _check_level(level)
-    if not correct: raise ValueError("`correct` is empty: give at least one label with its bool array")
+    if not correct: raise InputError("`correct` is empty: give at least one label with its bool array")
     x = {k:_as_correct(v, f'correct[{k!r}]') for k,v in correct.items()}
     if len({v.shape for v in x.values()}) > 1:
-        raise ValueError(f"every label needs the same seeds × images for paired tests: got shapes { {k:v.shape for k,v in x.items()} }")
+        raise InputError(f"every label needs the same seeds × images for paired tests: got shapes { {k:v.shape for k,v in x.items()} }")
     t = pd.DataFrame([dict(label=k, **seed_summary(v, level)) for k,v in x.items()]).drop(columns='sd')
     best = list(x)[int(np.argmax(t.accuracy.values))]; o = np.array([k != best for k in x])   # labels may be tuples
     c = pd.DataFrame([asdict(paired(x[k], x[best], level)) if k != best else {} for k in x], columns=[f.name for f in fields(Paired)])
@@ -156,7 +158,7 @@ class Outcomes:
 # %% ../nbs/api/03e_stats.ipynb #0050
 def _label(rec, by):
     if callable(by): return by(rec)
-    if by not in rec: raise ValueError(f"record {rec.get('key', '')!r} has no field {by!r} to label it by: pass `by` a field it has, or a function")
+    if by not in rec: raise InputError(f"record {rec.get('key', '')!r} has no field {by!r} to label it by: pass `by` a field it has, or a function")
     return rec[by]
 
 def _run_name(rec, label) -> str: return f"{label!s} (seed {rec.get('seed')}, key {rec.get('key', '?')})"
@@ -167,7 +169,7 @@ def _aligned(o:dict, name) -> tuple:
     "Image indices, sorted, and whether each image was classified correctly, in that order"
     idx,y,pred = (np.asarray(o.get(k, [])) for k in ('idx', 'y', 'pred'))
     if not len(idx) == len(y) == len(pred) > 0 or len(np.unique(idx)) < len(idx):
-        raise ValueError(f"{name}: outcomes need 'idx', 'y' and 'pred' with one entry per image and distinct `idx`: got {len(idx)}, {len(y)}, {len(pred)} entries")
+        raise InputError(f"{name}: outcomes need 'idx', 'y' and 'pred' with one entry per image and distinct `idx`: got {len(idx)}, {len(y)}, {len(pred)} entries")
     i = np.argsort(idx, kind='stable')
     return idx[i], (y == pred)[i]
 
@@ -179,7 +181,7 @@ def _runs(recs, by, split) -> tuple:
         k = _label(r, by); name = _run_name(r, k); d = runs.setdefault(k, {})
         if not _has(r, split): left.append(name); continue
         s = r.get('seed')
-        if s in d: raise ValueError(f"{d[s][0]} and {name} share label {k!r} and seed {s}: keep one run per label and seed "
+        if s in d: raise InputError(f"{d[s][0]} and {name} share label {k!r} and seed {s}: keep one run per label and seed "
                                     "(filter the records, or pass `by` a function that tells them apart, e.g. "
                                     "`by=lambda r: (r['strategy'], r['n_per_class'])`)")
         d[s] = (name, *_aligned(r['outcomes'][split], name))
@@ -191,19 +193,19 @@ def outcome_matrix(recs:list,                 # result records
                    split:str='test',          # 'test' or 'valid'
                   ) -> Outcomes:
     "Each label's per-image correctness, seeds × images, aligned on the images' dataset indices"
-    if split not in ('test', 'valid'): raise ValueError(f"`split` must be 'test' or 'valid': got {split!r}")
+    if split not in ('test', 'valid'): raise InputError(f"`split` must be 'test' or 'valid': got {split!r}")
     if split == 'test' and not any(_has(r, 'test') for r in recs) and any(_has(r, 'valid') for r in recs):
         warnings.warn("No record has outcomes on the test split: using the validation split instead."); split = 'valid'
     runs,left = _runs(recs, by, split)
     have = {k:d for k,d in runs.items() if d}
     seeds = {k:sorted(d, key=lambda s: (s is None, s or 0)) for k,d in have.items()}
     if len({tuple(s) for s in seeds.values()}) > 1:
-        raise ValueError(f"paired tests need the same seeds for every label: got {seeds}; pass records with the same seeds")
+        raise InputError(f"paired tests need the same seeds for every label: got {seeds}; pass records with the same seeds")
     ref = next((run for d in have.values() for run in d.values()), None)
     for d in have.values():
         for name,idx,_ in d.values():
             if not np.array_equal(idx, ref[1]):
-                raise ValueError(f"{name} and {ref[0]} were measured on different {split} images: paired tests need the same "
+                raise InputError(f"{name} and {ref[0]} were measured on different {split} images: paired tests need the same "
                                  "images in every run (the test split is the same for every seed; or compare one seed at a time)")
     s = next(iter(seeds.values()), [])
     return Outcomes({k:np.stack([d[i][2] for i in s]) for k,d in have.items()}, s,
@@ -213,7 +215,7 @@ def outcome_matrix(recs:list,                 # result records
 def _unpaired_row(rs, split, level) -> dict:
     "Accuracy and Wilson interval of runs without outcomes, from each run's accuracy and number of images"
     a,n = ('test_accuracy', 'n_test_images') if split == 'test' and all('n_test_images' in r for r in rs) else ('accuracy', 'n_valid_images')
-    if not all(a in r and n in r for r in rs): raise ValueError(f"records without outcomes need {a!r} and {n!r}: {rs[0].get('key', '')!r} lacks them")
+    if not all(a in r and n in r for r in rs): raise InputError(f"records without outcomes need {a!r} and {n!r}: {rs[0].get('key', '')!r} lacks them")
     k,N = sum(round(r[a]*r[n]) for r in rs),sum(r[n] for r in rs)
     lo,hi = accuracy_ci(k, N, level)
     return dict(accuracy=k/N, lo=lo, hi=hi, n_seeds=len(rs), n_images=rs[0][n], group='no paired test')
@@ -225,9 +227,9 @@ def compare_table(recs:list,                 # result records
                   level:float=0.95,          # confidence level
                  ) -> pd.DataFrame:
     "One row per label, best first: accuracy and interval, and the paired, Holm-corrected comparison with the best"
-    if not recs: raise ValueError("no records to compare")
+    if not recs: raise InputError("no records to compare")
     o = outcome_matrix(recs, by, split)
-    t = groups(o.correct, level) if o.correct else None
+    t = rank_groups(o.correct, level) if o.correct else None
     u = [dict(label=k, **_unpaired_row([r for r in recs if _label(r, by) == k], o.split, level)) for k in o.missing]
     t = pd.concat([d for d in (t, pd.DataFrame(u)) if d is not None and len(d)], ignore_index=True)
     t = t.iloc[np.argsort(-t.accuracy.values, kind='stable')].reset_index(drop=True)
@@ -247,11 +249,11 @@ def _evidence(a) -> str:
     return f"On {a.get('n_images', 0)} {split}images × {s} seed{'s' if s != 1 else ''}"
 
 # %% ../nbs/api/03e_stats.ipynb #0066
-def describe(t:pd.DataFrame, # a table from `compare_table` or `groups`
+def describe(t:pd.DataFrame, # a table from `compare_table` or `rank_groups`
             ) -> str:
     "One or two sentences on `t`: the best, those tied with it, those worse, and on what evidence"
     if not {'label', 'accuracy', 'lo', 'hi', 'group'} <= set(t.columns):
-        raise ValueError("`t` must be a table from `compare_table` or `groups` (with columns label, accuracy, lo, hi, group)")
+        raise InputError("`t` must be a table from `compare_table` or `rank_groups` (with columns label, accuracy, lo, hi, group)")
     acc = lambda r: f"`{r.label}` {_ci(r.accuracy, r.lo, r.hi)}"
     p,u = t[t.group != 'no paired test'],t[t.group == 'no paired test']
     lvl = f"{t.attrs.get('level', 0.95)*100:g}%"
