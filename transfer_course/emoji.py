@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageDraw, ImageFont, features
 from fastcore.basics import ifnone
-from .core import get_settings
+from .core import get_settings, MissingError, InputError, ResourceError
 from .data import ImageSource
 
 # %% auto #0
@@ -47,7 +47,7 @@ _variants = set(range(0x1F3FB, 0x1F400)) | set(range(0x1F9B0, 0x1F9B4))   # skin
 _line = re.compile(r'^(?P<cps>[0-9A-F ]+?)\s*;\s*(?P<status>[\w-]+)\s*#\s*\S+\s+E\d+\.\d+\s+(?P<name>.+)$')
 
 def _need(f:Path, what:str):
-    if not Path(f).is_file(): raise FileNotFoundError(f"{what} ({f}) is not installed here: `{_apt}` (the course's "
+    if not Path(f).is_file(): raise MissingError(f"{what} ({f}) is not installed here: `{_apt}` (the course's "
                                                       "`make` targets do this).")
 
 # %% ../nbs/api/01a_emoji.ipynb #0009
@@ -74,7 +74,7 @@ _font_px = dict(color=109, outline=96)   # Noto Color Emoji's one bitmap size; S
 _joiners = {0x200D, 0xFE0E, 0xFE0F}     # zero-width joiner, text and emoji presentation selectors
 
 def _check_style(style):
-    if style not in emoji_fonts: raise ValueError(f"Unknown emoji style {style!r}: use one of {', '.join(emoji_fonts)}.")
+    if style not in emoji_fonts: raise InputError(f"Unknown emoji style {style!r}: use one of {', '.join(emoji_fonts)}.")
 
 @lru_cache(maxsize=4)
 def _load_font(path:Path, px:int) -> tuple:
@@ -86,7 +86,7 @@ def _font(style:str) -> tuple:
     "`(PIL font, code points it has)` of `style`, with clear errors when it cannot be used here"
     _check_style(style)
     _need(emoji_fonts[style], f"The {style} emoji font")
-    if style=='color' and not features.check('raqm'): raise RuntimeError("Pillow cannot lay out emoji sequences here: "
+    if style=='color' and not features.check('raqm'): raise MissingError("Pillow cannot lay out emoji sequences here: "
         "its complex text layout (libraqm) needs the FriBiDi library: `sudo apt-get install libfribidi0`.")
     return _load_font(emoji_fonts[style], _font_px[style])
 
@@ -124,7 +124,7 @@ def _square(im:Image.Image, size:int, margin:float=0.06) -> np.ndarray:
 
 # %% ../nbs/api/01a_emoji.ipynb #0020
 def _check_size(size):
-    if not isinstance(size, (int, np.integer)) or size<8: raise ValueError(f"size must be a whole number of pixels, at least 8; got {size!r}.")
+    if not isinstance(size, (int, np.integer)) or size<8: raise InputError(f"size must be a whole number of pixels, at least 8; got {size!r}.")
 
 def render_emoji(chars, # an emoji (a string) or a list of them
                  style:str='color', # 'color' (Noto Color Emoji) or 'outline' (Symbola)
@@ -134,7 +134,7 @@ def render_emoji(chars, # an emoji (a string) or a list of them
     chars = [chars] if isinstance(chars, str) else list(chars)
     _check_size(size)
     ok = emoji_glyphs(chars, style)
-    if not ok.all(): raise ValueError(f"The {style} font has no single picture for {', '.join(np.array(chars)[~ok][:5])}: "
+    if not ok.all(): raise InputError(f"The {style} font has no single picture for {', '.join(np.array(chars)[~ok][:5])}: "
                                       "keep the emoji that `emoji_glyphs` accepts.")
     font,xs = _font(style)[0],np.empty((len(chars), size, size, 3), np.uint8)
     for i,c in enumerate(chars): xs[i] = _square(_draw(_text(c, style), font), size)
