@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, psutil
 from fastcore.basics import ifnone, patch
 import transfer_course
-from .data import get_dls, get_source, ImageSource
+from .data import get_dls, get_source, ImageSource, dataset_names
 from .backbones import get_backbone
 from .strategies import get_strategy, run_strategy, strategy_names, default_members, RunStopped
 
 # %% auto #0
-__all__ = ['RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment', 'ResultStore', 'grid', 'records_frame',
-           'default_store_path', 'compare']
+__all__ = ['lr_grid', 'RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment', 'ResultStore', 'dataset_identity',
+           'grid', 'select_on_valid', 'records_frame', 'default_store_path', 'compare']
 
 # %% ../nbs/api/04_experiments.ipynb #0005
-_later_fields = dict(freeze_to=-2)   # so that results stored before these fields existed keep their keys
+_later_fields = dict(freeze_to=-2, test_pct=0., n_test=0, data_id='')   # so that results stored before these fields existed keep their keys
 
 def _bb(b) -> str:
     "A backbone, or the backbones of a combining strategy joined with '+'"
@@ -35,11 +35,15 @@ class RunConfig:
     strategy:str; backbone:str|tuple; dataset:str; n_per_class:int; size:int; n_epoch:int; lr:float; seed:int
     head:str='fastai'; bs:int=32; n_valid:int=0; device:str='cpu'; precision:str='fp32'; channels_last:bool=False
     freeze_to:int=-2  # for `partial`: the first parameter group that trains
+    test_pct:float=0. # fraction of each class set aside as a test set, the same for every seed (0: none)
+    n_test:int=0      # at most this many test images per class (0: no cap)
+    data_id:str=''    # the dataset's identity (a folder's path and fingerprint), when its name alone does not fix it
 
     @property
     def key(self) -> str:
         "A short hash of the whole configuration (fields added later count only when they differ from their default)"
         d = {k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(self).items()}
+        if d['data_id']==d['dataset']: d['data_id'] = ''   # a named dataset's name is its identity
         if 'freeze_to' not in get_strategy(self.strategy).options: d['freeze_to'] = _later_fields['freeze_to']   # unused here
         for k,v in _later_fields.items():
             if d[k]==v: del d[k]
@@ -89,6 +93,17 @@ def _metrics(probs, targets) -> dict:
                 confusion=conf.tolist())
 
 # %% ../nbs/api/04_experiments.ipynb #0012
+def _outcomes(fit, dls) -> dict:
+    "Per image of the validation (and test) set: its index in the dataset, true and predicted class, predicted probability"
+    def one(probs, targs, idx):
+        p = np.asarray(probs)
+        return dict(idx=[int(i) for i in idx], y=[int(t) for t in targs], pred=p.argmax(1).tolist(),
+                    prob=[round(float(o), 4) for o in p.max(1)])
+    out = dict(valid=one(fit.probs, fit.targets, dls.split['valid']))
+    if fit.test_probs is not None: out['test'] = one(fit.test_probs, fit.test_targets, dls.split['test'])
+    return out
+
+# %% ../nbs/api/04_experiments.ipynb #0013
 def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, stop=None) -> dict:
     "Run `cfg` (on `source` if given, else its dataset) and return its measured result record"
     t0,c0 = time.perf_counter(),time.process_time()
@@ -96,7 +111,7 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
     if cuda: torch.cuda.reset_peak_memory_stats()
     with PeakMemory() as mem:
         dls = get_dls(ifnone(source, cfg.dataset), size=cfg.size, n_per_class=cfg.n_per_class or 0, n_valid=cfg.n_valid,
-                      seed=cfg.seed, bs=cfg.bs, device=cfg.device)
+                      test_pct=cfg.test_pct, n_test=cfg.n_test, seed=cfg.seed, bs=cfg.bs, device=cfg.device)
         bb = list(cfg.backbone) if isinstance(cfg.backbone, tuple) else cfg.backbone
         fit = run_strategy(cfg.strategy, dls, bb, cfg.n_epoch, cfg.lr, seed=cfg.seed, head=cfg.head, opts=cfg.opts,
                            on_epoch=on_epoch, stop=stop, precision=cfg.precision, channels_last=cfg.channels_last)
@@ -108,11 +123,14 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
                images_per_second=round(fit.n_seen/fit.train_seconds, 1) if fit.train_seconds else None,
                peak_rss_mb=round(mem.peak_mb, 1), cuda_max_mb=round(torch.cuda.max_memory_allocated()/2**20, 1) if cuda else None,
                history=fit.history, groups=fit.groups.to_dict('records') if fit.groups is not None else [],
+               n_steps=int(fit.n_steps), n_seen=int(fit.n_seen), outcomes=_outcomes(fit, dls),
+               **(dict(test_accuracy=_metrics(fit.test_probs, fit.test_targets)['accuracy'], n_test_images=len(fit.test_targets))
+                  if fit.test_probs is not None else {}),
                device_name=device_name(cfg.device), versions=versions(),
                finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     return rec
 
-# %% ../nbs/api/04_experiments.ipynb #0018
+# %% ../nbs/api/04_experiments.ipynb #0019
 _required = ('key', 'strategy', 'backbone', 'dataset', 'seed', 'accuracy')   # what every reader of a record relies on
 
 class ResultStore:
@@ -132,7 +150,7 @@ class ResultStore:
         if missing: raise DataError(f"The result file {f} lacks {', '.join(missing)}: move it away and run again to redo that run.")
         return rec
 
-# %% ../nbs/api/04_experiments.ipynb #0020
+# %% ../nbs/api/04_experiments.ipynb #0021
 @patch
 def add(self:ResultStore, rec:dict) -> Path:
     "Store `rec` under `rec['key']` and return its file; a result already there (from another process) is kept, not replaced"
@@ -160,7 +178,7 @@ def check_writable(self:ResultStore):
         probe.write_text(''); probe.unlink()
     except OSError as e: raise InputError(f"Cannot write results to {self.path} ({e.strerror}): choose a folder you can write to.") from None
 
-# %% ../nbs/api/04_experiments.ipynb #0022
+# %% ../nbs/api/04_experiments.ipynb #0023
 @patch
 def records(self:ResultStore) -> list:
     "Every readable record, oldest first; unreadable or incomplete files are reported by name, never deleted"
@@ -171,7 +189,7 @@ def records(self:ResultStore) -> list:
     if bad: warnings.warn(f"{self.path}: skipped {len(bad)} unreadable or incomplete result file(s): {', '.join(bad[:5])}")
     return sorted(recs, key=lambda r: r.get('finished', ''))
 
-# %% ../nbs/api/04_experiments.ipynb #0026
+# %% ../nbs/api/04_experiments.ipynb #0027
 def _alive(owner:str) -> bool:
     "Whether the process `pid@host` that wrote a claim still runs (a claim from another host is trusted)"
     pid,_,host = owner.partition('@')
@@ -200,7 +218,7 @@ def claim(self:ResultStore, key) -> bool:
 @patch
 def release(self:ResultStore, key): (self.path/f'.{key}.claim').unlink(missing_ok=True)
 
-# %% ../nbs/api/04_experiments.ipynb #0029
+# %% ../nbs/api/04_experiments.ipynb #0030
 def _check_grid(common, ns, seeds):
     "Clear errors for values that would only fail deep inside a run"
     if not isinstance(common['size'], int) or common['size']<8: raise InputError(f"size must be at least 8 pixels; got {common['size']!r}.")
@@ -215,28 +233,57 @@ def _check_grid(common, ns, seeds):
 
 def _listify(x): return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
 
-def grid(strategies=None, backbones=None, dataset=None, n_per_class=None, size=None, n_epoch=None, lr=1e-2, seeds=None,
-         head='fastai', device=None, precision=None, channels_last=None, n_valid=None, bs=None, freeze_to=-2) -> list:
+lr_grid = (1e-3, 3e-3, 1e-2)   # the learning rates `lr='auto'` tries, each strategy's chosen on validation accuracy
+
+def dataset_identity(dataset:str) -> str:
+    "What results on `dataset` are keyed by: its name for a named dataset, else the folder's path and fingerprint"
+    return '' if dataset in dataset_names() else get_source(dataset).identity
+
+def grid(strategies=None, # strategy names (default: all)
+         backbones=None,  # backbone names (default: settings); combining strategies take them all
+         dataset=None,    # dataset name or image folder (default: settings)
+         n_per_class=None, # training images per class, one or several (default: profile)
+         size=None, n_epoch=None, # image size and epochs (default: profile)
+         lr=1e-2,         # a learning rate, a list of them, or 'auto' (`lr_grid`): see `select_on_valid`
+         seeds=None,      # one or several seeds (default: settings)
+         head='fastai', device=None, precision=None, channels_last=None, n_valid=None, bs=None, freeze_to=-2,
+         test_pct=0.2,    # fraction of each class kept as a test set that no choice sees (0: none)
+         n_test=0,        # at most this many test images per class (0: no cap)
+        )->list:
     "`RunConfig`s for every combination; `None` means the settings' default (all strategies for `strategies`)"
     s = get_settings()
+    lrs = list(lr_grid) if lr=='auto' else _listify(lr)
     strategies,backbones = _listify(strategies) or strategy_names(),_listify(backbones) or [s.backbone]
     for n in strategies: get_strategy(n)
     for b in backbones: get_backbone(b)
     dev = str(get_device(device))
     cuda = dev.startswith('cuda')
-    common = dict(dataset=str(ifnone(dataset, s.dataset)), size=ifnone(size, s.size), n_epoch=ifnone(n_epoch, s.epochs), lr=lr,
+    common = dict(dataset=str(ifnone(dataset, s.dataset)), size=ifnone(size, s.size), n_epoch=ifnone(n_epoch, s.epochs),
                   head=head, bs=ifnone(bs, s.bs), n_valid=ifnone(n_valid, s.n_valid), device=dev,
-                  precision=ifnone(precision, 'bf16' if cuda else 'fp32'), channels_last=ifnone(channels_last, cuda), freeze_to=freeze_to)
-    _check_grid(common, _listify(n_per_class), _listify(seeds))
+                  precision=ifnone(precision, 'bf16' if cuda else 'fp32'), channels_last=ifnone(channels_last, cuda), freeze_to=freeze_to,
+                  test_pct=test_pct, n_test=n_test)
+    for x in lrs: _check_grid(dict(common, lr=x), _listify(n_per_class), _listify(seeds))
+    if not 0<=test_pct<1: raise InputError(f"test_pct must be at least 0 and below 1; got {test_pct!r}.")
+    common['data_id'] = dataset_identity(common['dataset'])   # checks the dataset too, before any training
     cfgs = []
-    for n,seed,st in itertools.product(_listify(n_per_class) or [s.n_per_class], _listify(seeds) or [s.seed], strategies):
+    for n,seed,st,x in itertools.product(_listify(n_per_class) or [s.n_per_class], _listify(seeds) or [s.seed], strategies, lrs):
         multi = get_strategy(st).multi_backbone
         bbs = [tuple(backbones) if len(backbones)>1 else tuple(default_members(st))] if multi else backbones
-        cfgs += [RunConfig(st, b, n_per_class=n, seed=seed, **common) for b in bbs]
+        cfgs += [RunConfig(st, b, n_per_class=n, seed=seed, lr=x, **common) for b in bbs]
     return cfgs
 
-# %% ../nbs/api/04_experiments.ipynb #0033
-_summary_cols = ['strategy', 'backbone', 'dataset', 'n_per_class', 'size', 'n_epoch', 'lr', 'head', 'seed', 'accuracy', 'valid_loss',
+# %% ../nbs/api/04_experiments.ipynb #0032
+def select_on_valid(recs:list) -> list:
+    "The records at each strategy's learning rate of best mean validation accuracy (per strategy, backbone, data size)"
+    df = pd.DataFrame([dict(i=i, g=(r['strategy'], _bb(r['backbone']), r['dataset'], r['n_per_class']), lr=r['lr'], acc=r['accuracy'])
+                       for i,r in enumerate(recs)])
+    if df.empty: return []
+    best = df.groupby(['g', 'lr']).acc.mean().reset_index().sort_values(['acc', 'lr'], ascending=[False, True]).drop_duplicates('g')
+    keep = set(map(tuple, best[['g', 'lr']].values.tolist()))
+    return [recs[i] for i,g,x in zip(df.i, df.g, df.lr) if (g, x) in keep]
+
+# %% ../nbs/api/04_experiments.ipynb #0037
+_summary_cols = ['strategy', 'backbone', 'dataset', 'n_per_class', 'size', 'n_epoch', 'lr', 'head', 'seed', 'accuracy', 'test_accuracy', 'valid_loss',
                  'train_seconds', 'total_seconds', 'cpu_seconds', 'n_trainable', 'n_params', 'images_per_second', 'peak_rss_mb', 'cuda_max_mb',
                  'device', 'precision', 'key']
 
@@ -247,10 +294,11 @@ def records_frame(recs:list) -> pd.DataFrame:
     df['backbone'] = df.backbone.map(_bb)
     return df[[c for c in _summary_cols if c in df]]
 
-# %% ../nbs/api/04_experiments.ipynb #0034
+# %% ../nbs/api/04_experiments.ipynb #0038
 def _print_run(i, n, cfg, rec, reused, file=None):
     what = 'reused' if reused else f"{rec['train_seconds']:.1f}s"
-    print(f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f} ({what})", file=file, flush=True)
+    test = f", test {rec['test_accuracy']:.3f}" if rec.get('test_accuracy') is not None else ''
+    print(f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f}{test} ({what})", file=file, flush=True)
 
 def default_store_path() -> Path:
     "Where `compare`, `transfer-course compare` and the dashboard keep results unless told otherwise"

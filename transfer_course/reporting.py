@@ -11,22 +11,40 @@ from .core import *
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
-from .experiments import records_frame
+from .experiments import records_frame, select_on_valid, _bb
+from .stats import compare_table, describe
 
 # %% auto #0
-__all__ = ['summary_table', 'plot_accuracy_vs_time', 'plot_learning_curves', 'plot_accuracy_vs_size', 'groups_table',
-           'plot_groups', 'plot_confusion', 'md_table', 'write_report']
+__all__ = ['summary_table', 'strategy_table', 'describe_table', 'plot_accuracy_vs_time', 'plot_learning_curves',
+           'plot_accuracy_vs_size', 'groups_table', 'plot_groups', 'plot_confusion', 'md_table', 'write_report']
 
 # %% ../nbs/api/05_reporting.ipynb #0007
 def summary_table(recs:list|pd.DataFrame) -> pd.DataFrame:
     "A readable table of results: one row per run, best accuracy first within each training size"
     df = recs if isinstance(recs, pd.DataFrame) else records_frame(recs)
-    cols = dict(strategy='strategy', backbone='backbone', n_per_class='per class', accuracy='accuracy', valid_loss='valid loss',
+    cols = dict(strategy='strategy', backbone='backbone', n_per_class='per class', lr='lr', seed='seed', accuracy='valid acc',
+                test_accuracy='test acc', valid_loss='valid loss',
                 train_seconds='train s', n_trainable='trainable', images_per_second='img/s', peak_rss_mb='peak MB')
     out = df[[c for c in cols if c in df]].rename(columns=cols)
-    return out.sort_values(['per class', 'accuracy'], ascending=[True, False]).reset_index(drop=True).round(3)
+    return out.sort_values(['per class', 'valid acc'], ascending=[True, False]).reset_index(drop=True).round(3)
 
 # %% ../nbs/api/05_reporting.ipynb #0010
+def strategy_table(recs:list) -> pd.DataFrame:
+    "Per training size: each strategy's accuracy with its interval, its paired difference from the best, and its group"
+    recs = select_on_valid(recs)
+    bbs = {_bb(r['backbone']) for r in recs if r['strategy'] not in ('ensemble', 'concat')}
+    by = (lambda r: r['strategy']) if len(bbs)<=1 else (lambda r: f"{r['strategy']} · {_bb(r['backbone'])}")
+    out = []
+    for n in sorted({r['n_per_class'] for r in recs}):
+        t = compare_table([r for r in recs if r['n_per_class']==n], by=by)
+        out.append(t.assign(n_per_class=n))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+def describe_table(t:pd.DataFrame) -> list:
+    "One sentence per training size of `strategy_table`'s result"
+    return [f"{n} training images per class: {describe(g.drop(columns='n_per_class'))}" for n,g in t.groupby('n_per_class', sort=True)]
+
+# %% ../nbs/api/05_reporting.ipynb #0014
 def _ax(ax, figsize=(6,4)):
     if ax is None: _,ax = plt.subplots(figsize=figsize)
     return ax
@@ -41,7 +59,7 @@ def plot_accuracy_vs_time(recs, ax=None, title=None):
     ax.set_title(title or 'Accuracy against training time'); ax.legend(fontsize=7, ncol=2); ax.grid(alpha=.3)
     return ax
 
-# %% ../nbs/api/05_reporting.ipynb #0013
+# %% ../nbs/api/05_reporting.ipynb #0017
 def plot_learning_curves(recs:list, metric='accuracy', ax=None):
     "Per-epoch validation `metric` of each run (runs without epochs, like logistic regression, are skipped)"
     ax = _ax(ax)
@@ -53,7 +71,7 @@ def plot_learning_curves(recs:list, metric='accuracy', ax=None):
     if ax.lines: ax.legend(fontsize=7)   # none when no run has epochs (cached features + logistic regression)
     return ax
 
-# %% ../nbs/api/05_reporting.ipynb #0016
+# %% ../nbs/api/05_reporting.ipynb #0021
 def plot_accuracy_vs_size(recs, ax=None):
     "Validation accuracy against training images per class, one line per strategy (mean over seeds)"
     df = recs if isinstance(recs, pd.DataFrame) else records_frame(recs)
@@ -65,7 +83,7 @@ def plot_accuracy_vs_size(recs, ax=None):
     ax.set_title('Accuracy against dataset size'); ax.legend(fontsize=7); ax.grid(alpha=.3)
     return ax
 
-# %% ../nbs/api/05_reporting.ipynb #0019
+# %% ../nbs/api/05_reporting.ipynb #0024
 def groups_table(rec:dict) -> pd.DataFrame:
     "Trainable parameters and peak learning rate per (fit, group) of a result record"
     return pd.DataFrame(rec.get('groups') or [], columns=['fit', 'group', 'n_params', 'n_trainable', 'lr'])
@@ -82,7 +100,7 @@ def plot_groups(rec:dict, axs=None):
     plt.suptitle(f"{rec['strategy']} on {rec['backbone']}", fontsize=10)
     return axs
 
-# %% ../nbs/api/05_reporting.ipynb #0024
+# %% ../nbs/api/05_reporting.ipynb #0029
 def plot_confusion(rec:dict, ax=None):
     "The validation confusion matrix of a result record"
     cm,vocab = np.array(rec['confusion']),rec['vocab']
@@ -93,13 +111,13 @@ def plot_confusion(rec:dict, ax=None):
     ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title(f"{rec['strategy']}: accuracy {rec['accuracy']:.3f}", fontsize=9)
     return ax
 
-# %% ../nbs/api/05_reporting.ipynb #0027
+# %% ../nbs/api/05_reporting.ipynb #0032
 def md_table(df:pd.DataFrame) -> str:
     "`df` as a markdown table"
     rows = [list(map(str, df.columns)), ['---']*len(df.columns)] + [[f'{v:g}' if isinstance(v, float) else str(v) for v in r] for r in df.itertuples(index=False)]
     return '\n'.join('| ' + ' | '.join(r) + ' |' for r in rows)
 
-# %% ../nbs/api/05_reporting.ipynb #0028
+# %% ../nbs/api/05_reporting.ipynb #0033
 def write_report(recs:list, out, title='Comparison') -> Path:
     "Write results.csv, results.json, plots and report.md for `recs` into folder `out`; returns the report's path"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -111,8 +129,15 @@ def write_report(recs:list, out, title='Comparison') -> Path:
     for name,f in plots.items():
         ax = f(recs); ax.figure.tight_layout(); ax.figure.savefig(out/f'{name}.png', dpi=110); plt.close(ax.figure)
     r0 = recs[0] if recs else {}
-    md = [f"# {title}", "", f"{len(df)} runs on `{r0.get('dataset')}` ({r0.get('size')} px, {r0.get('n_epoch')} epochs, "
-          f"base learning rate {r0.get('lr')}) on {r0.get('device_name')}.", "", md_table(summary_table(df)), ""]
+    st = strategy_table(recs)
+    lrs = sorted({r['lr'] for r in recs})
+    on = (f"test images ({r0.get('n_test_images')}, set aside before anything was chosen)" if r0.get('n_test_images')
+          else f"validation images ({r0.get('n_valid_images')})")
+    proto = (f"{len(df)} runs on `{r0.get('dataset')}` ({r0.get('size')} px, {r0.get('n_epoch')} epochs, learning rate "
+             + (f"chosen per strategy on validation accuracy among {', '.join(map(str, lrs))}" if len(lrs)>1 else f"{lrs[0] if lrs else ''}")
+             + f", {df.seed.nunique()} seed(s)) on {r0.get('device_name')}; accuracies are on the {on}.")
+    md = [f"# {title}", "", *[f"**{s}**" for s in describe_table(st)], "", proto, "",
+          "## Strategies", "", md_table(st.round(3)) if len(st) else "", "", "## Runs", "", md_table(summary_table(df)), ""]
     md += [f"![{n}]({n}.png)" for n in plots]
     (out/'report.md').write_text('\n'.join(md)+'\n')
     return out/'report.md'

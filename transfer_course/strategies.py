@@ -195,8 +195,8 @@ def fit_logreg(Xtr, ytr, Xva, seed=0) -> np.ndarray:
     return probs
 
 # %% ../nbs/api/03_strategies.ipynb #0052
-def fit_linear(Xtr, ytr, Xva, yva, n_out, n_epoch=5, lr=1e-2, bs=64, seed=0, on_epoch=None, stop=None) -> tuple:
-    "Train a linear layer on cached features with Adam and one-cycle; `(validation probabilities, history)`"
+def fit_linear(Xtr, ytr, Xva, yva, n_out, n_epoch=5, lr=1e-2, bs=64, seed=0, on_epoch=None, stop=None, X_pred=None) -> tuple:
+    "Train a linear layer on cached features with Adam and one-cycle; `(probabilities of X_pred (default: Xva), history)`"
     g = torch.Generator().manual_seed(seed)
     lin = nn.Linear(Xtr.shape[1], n_out)
     opt = torch.optim.AdamW(lin.parameters(), lr=lr, weight_decay=1e-2)
@@ -211,9 +211,9 @@ def fit_linear(Xtr, ytr, Xva, yva, n_out, n_epoch=5, lr=1e-2, bs=64, seed=0, on_
             opt.zero_grad(); loss.backward(); opt.step(); sched.step(); losses.append(loss.item())
         with torch.no_grad(): out = lin(Xva)
         hist.append(dict(epoch=ep, train_loss=float(np.mean(losses)), valid_loss=F.cross_entropy(out, yva).item(),
-                         accuracy=(out.argmax(1)==yva).float().mean().item()))
+                         accuracy=(out.argmax(1)==yva).float().mean().item(), n_steps=len(losses)))
         if on_epoch: on_epoch(hist[-1])
-    with torch.no_grad(): return lin(Xva).softmax(1).numpy(),hist
+    with torch.no_grad(): return lin(ifnone(X_pred, Xva)).softmax(1).numpy(),hist
 
 # %% ../nbs/api/03_strategies.ipynb #0056
 @dataclass
@@ -221,6 +221,8 @@ class Fit:
     "What one strategy run produced"
     probs:np.ndarray; targets:np.ndarray; history:list; n_params:int; n_trainable:int
     groups:pd.DataFrame|None=None; n_seen:int=0; train_seconds:float=0.; learn:object=None
+    test_probs:np.ndarray|None=None; test_targets:np.ndarray|None=None   # on the test set, when the `DataLoaders` have one
+    n_steps:int=0   # optimizer steps
 
 @dataclass
 class Strategy:
@@ -241,14 +243,14 @@ class History(Callback):
     "Per-epoch history across every fit of a run, training images/time, live `on_epoch`, and `stop` at the next batch"
     order = 90
     def __init__(self, on_epoch=None, stop=None):
-        self.on_epoch,self.stop,self.records,self.n_seen,self.train_s = on_epoch,stop,[],0,0.
+        self.on_epoch,self.stop,self.records,self.n_seen,self.n_steps,self.train_s = on_epoch,stop,[],0,0,0.
     def before_epoch(self): self.trained = False
     def after_train(self): self.trained = True
     def before_batch(self):
         check_stop(self.stop)
         if self.training: self.t0 = time.perf_counter()
     def after_batch(self):
-        if self.training: self.n_seen += find_bs(self.yb); self.train_s += time.perf_counter()-self.t0
+        if self.training: self.n_seen += find_bs(self.yb); self.n_steps += 1; self.train_s += time.perf_counter()-self.t0
     def after_epoch(self):
         if not self.trained: return   # `get_preds` runs epoch events too
         vals = dict(zip(self.recorder.metric_names[1:-1], self.learn.final_record))
@@ -261,9 +263,12 @@ class History(Callback):
 def _fit_learner(learn, hist, log, t0) -> Fit:
     train_s = time.perf_counter()-t0
     probs,targs = learn.get_preds(dl=learn.dls.valid)
+    tp,tt = learn.get_preds(dl=learn.dls.loaders[2]) if len(learn.dls.loaders)>2 else (None,None)
     n_max = max([r['n_trainable'] for r in hist.records] or [0])
     return Fit(probs.float().numpy(), targs.numpy(), hist.records, sum(p.numel() for p in learn.model.parameters()), n_max,
-               groups=freeze_table(learn, log), n_seen=hist.n_seen, train_seconds=train_s, learn=learn)
+               groups=freeze_table(learn, log), n_seen=hist.n_seen, train_seconds=train_s, learn=learn,
+               test_probs=None if tp is None else tp.float().numpy(), test_targets=None if tt is None else tt.numpy(),
+               n_steps=hist.n_steps)
 
 # %% ../nbs/api/03_strategies.ipynb #0060
 def learner_strategy(name, family, recipe, pretrained=True, options=(), **learner_kw):
@@ -291,14 +296,13 @@ learner_strategy('gradual', 'fine-tuning', train_gradual);
 
 # %% ../nbs/api/03_strategies.ipynb #0063
 def _cached(dls, backbones, stop, **kw):
-    "Concatenated cached features of `backbones` for the train and valid sets, and their total parameter count"
+    "Concatenated cached features `[(X, y)]` of `backbones` for each of `dls.loaders` (train, valid[, test]), and their parameter count"
     feats,n = [],0
     for b in backbones:
         learn = strategy_learner(dls, b, **kw)
-        feats.append((extract_features(learn, dls.train, stop), extract_features(learn, dls.valid, stop)))
+        feats.append([extract_features(learn, dl, stop) for dl in dls.loaders])
         n += sum(p.numel() for p in learn.model[0].parameters())
-    (Xtr,ytr),(Xva,yva) = [(torch.cat([f[i][0] for f in feats], 1), feats[0][i][1]) for i in (0,1)]
-    return Xtr,ytr,Xva,yva,n
+    return [(torch.cat([f[i][0] for f in feats], 1), feats[0][i][1]) for i in range(len(dls.loaders))],n
 
 def _members(backbone) -> list:
     "`backbone` as a list of backbones: a list or tuple as it is, one name (or `None`, the default) as a list of one"
@@ -307,11 +311,15 @@ def _members(backbone) -> list:
 def _cached_run(classifier):
     def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
         t0 = time.perf_counter()
-        Xtr,ytr,Xva,yva,n_body = _cached(dls, _members(backbone), stop, **kw)
-        if classifier=='logreg': probs,hist = fit_logreg(Xtr, ytr, Xva, seed),[]
-        else: probs,hist = fit_linear(Xtr, ytr, Xva, yva, dls.c, n_epoch, lr, dls.bs, seed, on_epoch, stop)
-        n_clf = (Xtr.shape[1]+1)*dls.c
-        return Fit(probs, yva.numpy(), hist, n_body+n_clf, n_clf, n_seen=len(Xtr)*max(1, len(hist)), train_seconds=time.perf_counter()-t0)
+        sets,n_body = _cached(dls, _members(backbone), stop, **kw)
+        (Xtr,ytr),(Xva,yva) = sets[:2]
+        Xev = torch.cat([X for X,_ in sets[1:]])   # valid, then test: the classifier predicts both
+        if classifier=='logreg': probs,hist = fit_logreg(Xtr, ytr, Xev, seed),[]
+        else: probs,hist = fit_linear(Xtr, ytr, Xva, yva, dls.c, n_epoch, lr, dls.bs, seed, on_epoch, stop, X_pred=Xev)
+        n_clf,nv = (Xtr.shape[1]+1)*dls.c,len(Xva)
+        test = dict(test_probs=probs[nv:], test_targets=sets[2][1].numpy()) if len(sets)>2 else {}
+        return Fit(probs[:nv], yva.numpy(), hist, n_body+n_clf, n_clf, n_seen=len(Xtr)*max(1, len(hist)),
+                   train_seconds=time.perf_counter()-t0, n_steps=sum(h.get('n_steps', 0) for h in hist), **test)
     return run
 
 # %% ../nbs/api/03_strategies.ipynb #0064
@@ -325,9 +333,10 @@ register_strategy(Strategy('concat', 'ensemble', "Features of several backbones,
 # %% ../nbs/api/03_strategies.ipynb #0066
 def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
     fits = [run_strategy('frozen', dls, b, n_epoch, lr, seed, head=head, on_epoch=on_epoch, stop=stop, **kw) for b in _members(backbone)]
+    test = dict(test_probs=np.mean([f.test_probs for f in fits], 0), test_targets=fits[0].test_targets) if fits[0].test_probs is not None else {}
     return Fit(np.mean([f.probs for f in fits], 0), fits[0].targets, [r for f in fits for r in f.history],
                sum(f.n_params for f in fits), sum(f.n_trainable for f in fits), n_seen=sum(f.n_seen for f in fits),
-               train_seconds=sum(f.train_seconds for f in fits))
+               train_seconds=sum(f.train_seconds for f in fits), n_steps=sum(f.n_steps for f in fits), **test)
 
 register_strategy(Strategy('ensemble', 'ensemble', "An ensemble: one frozen-body learner per backbone, predicted "
                            "probabilities averaged", _ensemble_run, multi_backbone=True));
