@@ -2,8 +2,10 @@
 and store checked afterwards (the widgets notebook shows the same; `test_dashboard_browser.py` clicks it for real).
 
 Runs are tiny (faces at 32 px, 10 per class) so that these take seconds."""
-import threading, time
+import html, threading, time
 import pytest
+from transfer_course.core import MissingError
+from transfer_course.data import folder_source
 import transfer_course.strategies as S
 from transfer_course.experiments import ResultStore
 from transfer_course.widgets import Dashboard, results_frame
@@ -80,7 +82,9 @@ def test_a_failing_run_is_reported_and_the_dashboard_recovers(tmp_path):
     d.dataset.options = [*d.dataset.options, ('missing', str(tmp_path/'no_such_folder'))]
     d.dataset.value = str(tmp_path/'no_such_folder')
     d.run(); assert d.wait(120)=='failed'
-    assert 'does not exist' in d.status.value and 'details' in d.status.value and 'Traceback' in d.error
+    with pytest.raises(MissingError) as e: folder_source(tmp_path/'no_such_folder')
+    assert 'does not exist' in str(e.value)       # a UserError: its text as is (the CLI's line), no traceback
+    assert d.status.value==f"<span style='color:#b00'>{html.escape(str(e.value))}</span>" and d.error is None
     assert d.state=='idle' and controls_enabled(d) and len(ResultStore(tmp_path/'runs'))==0
 
 def test_invalid_selections_start_nothing(tmp_path):

@@ -23,7 +23,7 @@ from .experiments import ResultStore, grid, compare, device_name, default_store_
 
 # %% auto #0
 __all__ = ['fig_png', 'strategy_color', 'plot_curves', 'plot_time', 'plot_trainable', 'dataset_options', 'backbone_options',
-           'Dashboard', 'results_frame']
+           'RunController', 'Dashboard', 'results_frame']
 
 # %% ../nbs/api/06_widgets.ipynb #0006
 def fig_png(draw, figsize=(3.9, 2.7), dpi=80) -> bytes:
@@ -134,6 +134,86 @@ def _controls(s) -> dict:
         channels_last=w(W.Checkbox, 'channels-last', value=False, indent=False))
 
 # %% ../nbs/api/06_widgets.ipynb #0021
+class RunController:
+    "A run's state apart from any view: `start`, `stop` and the worker's end change it under one lock"
+    def __init__(self, runner, # `runner(job, stop)` runs `job` in a worker thread, checking the `threading.Event` `stop`
+                 on_change=None, # `on_change(state, message, details)`, told of each change in order, outside the lock
+                 name:str='tc-worker'): # the worker thread's name
+        self.runner,self.on_change,self.name = runner,on_change,name
+        self._lock = threading.Lock(); self._cond = threading.Condition(self._lock)
+        self.state,self.outcome,self.message,self.details,self.reason = 'idle',None,'',None,''
+        self.n_started,self.thread,self.stop_ev,self.callback_error = 0,None,threading.Event(),None
+        self._queue,self._delivering = [],None
+
+    @property
+    def busy(self) -> bool: return self.state!='idle'
+
+# %% ../nbs/api/06_widgets.ipynb #0023
+@patch
+def start(self:RunController, job) -> bool:
+    "Run `job` in a new worker thread; `False`, starting nothing (`reason` says why), while a run is on"
+    with self._lock:
+        if self.state!='idle': self.reason = f"A run is still {self.state}."; return False
+        stop = threading.Event()
+        t = threading.Thread(target=self._work, args=(job, stop), name=self.name, daemon=True)
+        t.start()                      # its end waits for the lock, so it always comes after this start
+        self.state,self.outcome,self.message,self.details,self.reason = 'running',None,'',None,''
+        self.n_started,self.thread,self.stop_ev = self.n_started+1,t,stop
+        self._queue.append(('running', '', None))
+    self._deliver(); return True
+
+@patch
+def stop(self:RunController) -> bool:
+    "Ask the run to end (its runner sees `stop` set); `False`, doing nothing, unless a run is on"
+    with self._lock:                   # the check and the change in one step: the worker cannot end in between
+        if self.state!='running': return False
+        self.state = 'stopping'; self.stop_ev.set()
+        self._queue.append(('stopping', '', None))
+    self._deliver(); return True
+
+# %% ../nbs/api/06_widgets.ipynb #0024
+@patch
+def _work(self:RunController, job, stop):
+    "The worker thread: run `job`, then end the run with its outcome"
+    try: end = 'finished',self.runner(job, stop) or 'Finished.',None
+    except RunStopped as e: end = 'stopped',str(e) or 'Stopped.',None
+    except UserError as e: end = 'failed',str(e),None         # what to change, shown as is
+    except BaseException as e: end = 'failed',f"{type(e).__name__}: {e}",traceback.format_exc()   # a bug: keep its traceback
+    self._finish(*end)
+
+@patch
+def _finish(self:RunController, outcome, message, details=None):
+    "The worker's side: back to 'idle', keeping how the run ended"
+    with self._lock:
+        self.state,self.outcome,self.message,self.details = 'idle',outcome,message,details
+        self._queue.append((outcome, message, details))
+    self._deliver()
+
+# %% ../nbs/api/06_widgets.ipynb #0026
+@patch
+def _deliver(self:RunController):
+    "Tell `on_change` of the queued changes, in order, outside the lock, one thread at a time"
+    while True:
+        with self._lock:
+            if self._delivering is not None or not self._queue: self._cond.notify_all(); return
+            self._delivering,change = threading.get_ident(),self._queue.pop(0)
+        try:
+            if self.on_change is not None: self.on_change(*change)
+        except Exception: self.callback_error = traceback.format_exc(); traceback.print_exc()   # the state stays right
+        finally:
+            with self._lock: self._delivering = None
+
+@patch
+def wait(self:RunController, timeout:float|None=None) -> str|None:
+    "Wait until the run has ended and `on_change` was told; its outcome, or `None` if still on after `timeout` seconds"
+    end,me = time.monotonic()+(timeout or 0),threading.get_ident()
+    with self._cond:
+        ok = self._cond.wait_for(lambda: self.state=='idle' and (self._delivering==me or not (self._queue or self._delivering)), timeout)
+        t,outcome = self.thread,self.outcome
+    if ok and t is not None and t is not threading.current_thread(): t.join(None if timeout is None else max(0, end-time.monotonic()))
+    return outcome if ok else None
+
+# %% ../nbs/api/06_widgets.ipynb #0039
 class Dashboard:
     "Compare transfer strategies interactively: controls, Run/Stop, live progress and curves, results from `store`"
     def __init__(self, store:ResultStore|str|Path|None=None):
@@ -145,8 +225,8 @@ class Dashboard:
         self.stop_btn = W.Button(description='Stop', button_style='danger', icon='stop', disabled=True,
                                  tooltip='end the current run at its next batch')
         self.run_btn.on_click(self.run); self.stop_btn.on_click(self.stop)
-        self.state,self.outcome,self.error,self.n_started,self.thread = 'idle',None,None,0,None
-        self.stop_ev,self._lock,self._draw_lock = threading.Event(),threading.Lock(),threading.Lock()
+        self.ctl = RunController(self._work, self._on_change, name='tc-dashboard-worker')
+        self._draw_lock = threading.Lock()
         self.records,self.batch,self.live,self.stopped = self.store.records(),[],None,None
         self._build()
         self.device.observe(lambda ch: self._sync_device(reset=True), 'value')
@@ -154,9 +234,10 @@ class Dashboard:
             w.observe(lambda ch: self.refresh() if self.state=='idle' else None, 'value')
         self._sync_device(reset=True); self.refresh()
 
+    state,outcome,error,n_started = (property(lambda self, k=k: getattr(self.ctl, k)) for k in ('state', 'outcome', 'details', 'n_started'))
     def _repr_mimebundle_(self, **kw): return self.box._repr_mimebundle_(**kw)
 
-# %% ../nbs/api/06_widgets.ipynb #0023
+# %% ../nbs/api/06_widgets.ipynb #0041
 @patch
 def _build(self:Dashboard):
     c = self.c
@@ -179,7 +260,7 @@ def _build(self:Dashboard):
         W.HBox([self.curves, self.chart, self.trainable], layout=W.Layout(flex_flow='row wrap')), self.table],
                   layout=W.Layout(max_width='980px')).add_class('tc-dashboard')
 
-# %% ../nbs/api/06_widgets.ipynb #0025
+# %% ../nbs/api/06_widgets.ipynb #0043
 @patch
 def resolved_device(self:Dashboard) -> str:
     "The device the selected runs would use (raises if it is not available)"
@@ -196,7 +277,7 @@ def _sync_device(self:Dashboard, reset=False):
     self.device_info.value = (f'<span style="color:#b00">{html.escape(err)}</span>' if err else
                               f'<small>{dev}: {html.escape(device_name(dev))}</small>')
 
-# %% ../nbs/api/06_widgets.ipynb #0027
+# %% ../nbs/api/06_widgets.ipynb #0045
 @patch
 def configs(self:Dashboard) -> list:
     "The `RunConfig`s the controls select"
@@ -208,62 +289,55 @@ def configs(self:Dashboard) -> list:
                 precision='bf16' if cuda and self.amp.value else 'fp32', channels_last=cuda and self.channels_last.value,
                 freeze_to=self.freeze_to.value)
 
-# %% ../nbs/api/06_widgets.ipynb #0029
+# %% ../nbs/api/06_widgets.ipynb #0047
 @patch
 def run(self:Dashboard, b=None) -> threading.Thread|None:
     "Start the selected runs in a worker thread and return it; `None` (and nothing started) if busy or invalid"
-    with self._lock:
-        if self.state!='idle': return None
-        try: cfgs = self.configs()
-        except UserError as e: self._say(str(e), error=True); return None
-        self.state,self.n_started,self.outcome,self.error = 'running',self.n_started+1,None,None
-    self.stop_ev,self.stopped = threading.Event(),None
-    self._busy(True)
-    self.thread = threading.Thread(target=self._work, args=(cfgs,), name='tc-dashboard-worker', daemon=True)
-    self.thread.start()
-    return self.thread
+    if self.ctl.busy: return None
+    try: cfgs = self.configs()
+    except UserError as e: self._say(str(e), error=True); return None
+    return self.ctl.thread if self.ctl.start(cfgs) else None
 
 @patch
 def stop(self:Dashboard, b=None):
     "Ask the current run to end at its next batch"
-    if self.state!='running': return
-    self.state = 'stopping'; self.stop_ev.set()
-    self._say(f"Stopping {html.escape(self.live['cfg'].strategy) if self.live else ''} at its next batch…")
+    self.ctl.stop()
 
 @patch
 def wait(self:Dashboard, timeout:float|None=None) -> str|None:
-    "Wait for the worker to end; its outcome: 'finished', 'stopped' or 'failed'"
-    if self.thread is not None: self.thread.join(timeout)
-    return self.outcome
+    "Wait for the worker to end and the widgets to show it; its outcome: 'finished', 'stopped' or 'failed'"
+    return self.ctl.wait(timeout)
 
-# %% ../nbs/api/06_widgets.ipynb #0031
 @patch
-def _work(self:Dashboard, cfgs):
-    self.batch,self.t0 = [],time.perf_counter()
+def _on_change(self:Dashboard, state, msg, details):
+    "The view of the controller's changes: controls, status line, table and charts"
+    if state=='running': self._busy(True)
+    elif state=='stopping': l = self.live; self._say(f"Stopping {html.escape(l['cfg'].strategy) if l else 'the run'} at its next batch…")
+    else: self._busy(False); self.refresh(); self._say(msg, error=state=='failed', details=details)   # last: ready again
+
+# %% ../nbs/api/06_widgets.ipynb #0049
+@patch
+def _work(self:Dashboard, cfgs, stop) -> str:
+    self.batch,self.stopped,self.t0 = [],None,time.perf_counter()
     self.all_bar.max,self.all_bar.value = len(cfgs),0
     self._start_run(0, cfgs)
-    done,err = threading.Event(),False
+    done = threading.Event()
     threading.Thread(target=self._tick, args=(done,), name='tc-dashboard-ticker', daemon=True).start()
     try:
         compare(cfgs, self.store, on_run=lambda i,n,cfg,rec,reused: self._on_run(i, cfgs, rec, reused),
-                on_epoch=self._on_epoch, stop=self.stop_ev, verbose=False)
-        self.outcome,msg = 'finished',f"Finished {len(cfgs)} run(s) in {time.perf_counter()-self.t0:.0f} s. {self._last_run()}"
+                on_epoch=self._on_epoch, stop=stop, verbose=False)
+        return f"Finished {len(cfgs)} run(s) in {time.perf_counter()-self.t0:.0f} s. {self._last_run()}"
     except RunStopped:
         l = self.live
         self.stopped = dict(strategy=l['cfg'].strategy+' (stopped)', backbone=l['cfg'].backbone, history=list(l['history']))
-        self.outcome,msg = 'stopped',(f"Stopped: {html.escape(l['cfg'].strategy)} ended at its next batch and nothing "
-            f"of it was stored. {len(self.batch)} run(s) of this Run finished; the store keeps all {len(self.store)}.")
-    except Exception as e:
-        self.outcome,self.error,msg,err = 'failed',traceback.format_exc(),f"{type(e).__name__}: {e}",True
+        raise RunStopped(f"Stopped: {html.escape(l['cfg'].strategy)} ended at its next batch and nothing of it was "
+                         f"stored. {len(self.batch)} run(s) of this Run finished; the store keeps all {len(self.store)}.") from None
     finally:
         done.set(); self.live = None
         self.run_text.value = ''
         self.all_text.value = f"<small>{len(self.batch)}/{len(cfgs)} finished · {time.perf_counter()-self.t0:.0f} s</small>"
-        with self._lock: self.state = 'idle'
-        self._busy(False); self.refresh()
-    self._say(msg, error=err, details=self.error)   # last: once it shows, the dashboard is ready again
 
-# %% ../nbs/api/06_widgets.ipynb #0032
+# %% ../nbs/api/06_widgets.ipynb #0050
 @patch
 def _start_run(self:Dashboard, i, cfgs):
     if i>=len(cfgs): self.live = None; return
@@ -289,7 +363,7 @@ def _on_run(self:Dashboard, i, cfgs, rec, reused):
     self._start_run(i+1, cfgs)
     self.refresh()
 
-# %% ../nbs/api/06_widgets.ipynb #0033
+# %% ../nbs/api/06_widgets.ipynb #0051
 @patch
 def _show_progress(self:Dashboard):
     l = self.live
@@ -303,7 +377,7 @@ def _show_progress(self:Dashboard):
 def _tick(self:Dashboard, done):
     while not done.wait(1.0): self._show_progress()
 
-# %% ../nbs/api/06_widgets.ipynb #0035
+# %% ../nbs/api/06_widgets.ipynb #0053
 _table_cols = dict(strategy='strategy', backbone='backbone', dataset='dataset', n_per_class='per class', size='px',
                    n_epoch='epochs', lr='lr', accuracy='accuracy', train_seconds='train s', images_per_second='img/s',
                    n_trainable='trainable', device='device', precision='precision', finished='finished')
@@ -322,7 +396,7 @@ def comparable(self:Dashboard) -> list:
     latest = {(r['strategy'], _bb(r['backbone'])):r for r in self.records if all(r.get(k)==v for k,v in sel.items())}
     return list(latest.values())
 
-# %% ../nbs/api/06_widgets.ipynb #0036
+# %% ../nbs/api/06_widgets.ipynb #0054
 _css = ('<style>.tc-tbl{border-collapse:collapse;font-size:12px;line-height:1.25}.tc-tbl th,.tc-tbl td{padding:2px 6px;'
         'text-align:right;border-bottom:1px solid #ddd;white-space:nowrap}.tc-tbl th{background:#f3f3f3}'
         '.tc-tbl tr.tc-new td{font-weight:bold}</style>')
@@ -340,7 +414,7 @@ def _table_html(self:Dashboard) -> str:
     return (f"{_css}<div style='max-height:240px;max-width:960px;overflow:auto'><table class='tc-tbl'><tr>{head}</tr>{rows}</table></div>"
             f"<small>{len(df)} stored run(s) in {html.escape(str(self.store.path))}; times in UTC</small>")
 
-# %% ../nbs/api/06_widgets.ipynb #0037
+# %% ../nbs/api/06_widgets.ipynb #0055
 @patch
 def _draw_curves(self:Dashboard):
     recs = list(self.batch) or ([] if self.live or self.stopped else self.comparable())
@@ -361,7 +435,7 @@ def refresh(self:Dashboard):
         self.trainable.value = fig_png(lambda ax: plot_trainable(comp, ax) if comp else _placeholder('trainable parameters appear here')(ax))
     self._draw_curves()
 
-# %% ../nbs/api/06_widgets.ipynb #0038
+# %% ../nbs/api/06_widgets.ipynb #0056
 @patch
 def _last_run(self:Dashboard) -> str:
     r = next((r for r in reversed(self.batch) if not r['reused']), None)
