@@ -4,8 +4,10 @@
 Each run is `nbdev-test` on one lesson (small profile, `IN_TEST=1`) in a fresh process, with a temporary copy of
 `settings.ini` in which only `seed` and `threads` differ, named by `TRANSFER_COURSE_SETTINGS`, and `OMP_NUM_THREADS`
 set to the same number of threads. Runs go two at a time, or one at a time when each uses two threads (`--workers`
-threads in all). Prints one row per lesson, one column per (seed, threads): pass or FAIL and the seconds it took; the
-output of a failed run is kept under `_build/check_claims/`. Exits 1 if any run failed.
+threads in all), with `OMP_WAIT_POLICY=PASSIVE` (idle OpenMP threads sleep instead of spinning: on a machine shared
+with other work, spinning threads made 2-thread runs three times slower; results do not change). Prints one row per
+lesson, one column per (seed, threads): pass or FAIL and the seconds it took; the output of a failed run is kept under
+`_build/check_claims/`. Exits 1 if any run failed.
 
     python tools/check_claims.py                          # seeds 1 7 123, threads 1 and 2, every lesson
     python tools/check_claims.py --seeds 5 --threads 1 nbs/lessons/05_unfreezing_shift.ipynb
@@ -31,7 +33,8 @@ def settings_file(folder:Path, seed:int, threads:int) -> Path:
 
 def run_one(nb:Path, seed:int, threads:int, settings:Path, timeout:int) -> tuple:
     "Run lesson `nb` with `settings`: (passed, seconds)"
-    env = {**os.environ, 'TRANSFER_COURSE_SETTINGS': str(settings), 'OMP_NUM_THREADS': str(threads),
+    env = {'OMP_WAIT_POLICY': 'PASSIVE', **os.environ,
+           'TRANSFER_COURSE_SETTINGS': str(settings), 'OMP_NUM_THREADS': str(threads),
            'PYTHONPATH': os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))}
     t0 = time.perf_counter()
     try:
