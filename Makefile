@@ -16,6 +16,7 @@ JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 help:
 	@echo "make demo   set up, then classify real photos and run the main comparison"
 	@echo "make test   set up, then run every test (all notebooks, then tests/)"
+	@echo "make check-claims   set up, then run every lesson under seeds 1, 7, 123 with 1 and 2 CPU threads"
 	@echo "make lab    set up, then open the course in JupyterLab"
 	@echo "make docs   set up, then build the course's website into _docs/ (offline)"
 	@echo "make app    set up, then serve the comparison dashboard alone as a web app (Voila)"
@@ -50,6 +51,11 @@ demo: setup
 test: setup
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(N_WORKERS) --durations=15 -m "not browser" tests
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest --durations=5 -m browser tests
+
+# Every lesson under three seeds other than the settings' and with 1 and 2 threads: its checks must hold for each.
+.PHONY: check-claims
+check-claims: setup
+	$(BIN)/python tools/check_claims.py
 
 lab: setup
 	$(BIN)/jupyter lab $(JUPYTER_ROOT) nbs
