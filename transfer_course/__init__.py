@@ -12,6 +12,7 @@ Modules:
 - `transfer_course.shift`: Shifted copies of real datasets (corrupted inputs, remapped labels, a planted cue), a second real digits dataset, evaluation of a trained learner on any of them, and fine-tuning of chosen parameter groups only.
 - `transfer_course.stats`: Telling real differences between strategies from noise: intervals for an accuracy, over seeds and images; paired tests of two strategies on the same images; which strategies are best, tied with the best, or worse; and a sentence that says so.
 - `transfer_course.strategies`: Each transfer technique as one small, explicit recipe over a fastai `Learner`: what is frozen, what trains, at which learning rate. From scratch, feature extraction (three ways), partial and full fine-tuning, gradual unfreezing, and ensembles of several pretrained backbones.
+- `transfer_course.text`: Transfer beyond images: real English definitions from WordNet (or your own texts) in fixed splits, a BERT-family encoder that loads offline, a fastai `Learner` whose parameter groups are the encoder's layers, and the course's strategies and baselines on text, each run returning a result record with per-item outcomes for the statistics module.
 - `transfer_course.widgets`: The comparison dashboard: pick a dataset, a size, backbones and strategies, press Run, and watch them train side by side, with their accuracy, training time and compute, on the GPU when there is one."""
 
 __version__ = "0.1.0"
