@@ -6,7 +6,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= python3
 # Debian packages: the Fashion-MNIST dataset, the emoji fonts and list, and Chromium for the browser tests.
-APT_PKGS := dataset-fashion-mnist fonts-noto-color-emoji fonts-symbola unicode-data chromium chromium-driver
+APT_PKGS := dataset-fashion-mnist fonts-noto-color-emoji fonts-symbola unicode-data wordnet-base chromium chromium-driver
 # Notebooks and tests run two at a time; one torch thread each avoids oversubscribing the cores.
 N_WORKERS ?= 2
 JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)

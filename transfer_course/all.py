@@ -17,6 +17,8 @@ from .strategies import *
 from .scaling import *
 from .experiments import *
 from .stats import *
+from .emoji import *
+from .text import *
 from .reporting import *
 from .widgets import *
 from .exercises import *
