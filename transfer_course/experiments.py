@@ -127,7 +127,7 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
                **(dict(test_accuracy=_metrics(fit.test_probs, fit.test_targets)['accuracy'], n_test_images=len(fit.test_targets))
                   if fit.test_probs is not None else {}),
                device_name=device_name(cfg.device), versions=versions(),
-               finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+               finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='microseconds'))
     return rec
 
 # %% ../nbs/api/04_experiments.ipynb #0019

@@ -15,6 +15,7 @@ from fastai.vision.all import (Learner, Callback, TrainEvalCallback, BnFreeze, C
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 from torch.utils.flop_counter import FlopCounterMode
+from .core import InputError
 
 # %% auto #0
 __all__ = ['synthetic_batch', 'Autocast', 'throughput', 'loader_throughput', 'flops_per_image']
