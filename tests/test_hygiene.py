@@ -1,5 +1,5 @@
 "Notebook hygiene: small files, the lesson structure, known cell flags."
-import json, re
+import ast, json, re
 import pytest
 from conftest import ROOT, notebooks
 
@@ -35,3 +35,17 @@ def test_lesson_structure(nb):
 @pytest.mark.parametrize('nb', notebooks('api'), ids=lambda p: p.name)
 def test_api_notebook_exports_a_module(nb):
     assert any(re.match(r'#\|\s*default_exp \w+', src(c)) for c in cells(nb)), f"{nb.name} has no #| default_exp"
+
+def _imports_mixed(s):
+    "True if nbdev's docs step would re-run this cell alone (it imports) while it also runs other code."
+    if re.search(r'^#\|\s*(export|exports|exporti|exec_doc)\b', s, flags=re.M) or re.search(r'^#\|\s*eval:\s*false', s, flags=re.M|re.I): return False
+    try: tree = ast.parse('\n'.join(l for l in s.splitlines() if not l.lstrip().startswith(('%', '!'))))
+    except SyntaxError: return False
+    imports = (ast.Import, ast.ImportFrom)
+    return any(isinstance(n, imports) for n in ast.walk(tree)) and not all(isinstance(n, imports) for n in tree.body)
+
+@pytest.mark.parametrize('nb', notebooks(), ids=lambda p: p.name)
+def test_imports_in_cells_of_their_own(nb):
+    "The docs build runs every cell that imports in a fresh kernel, without the cells before it: such a cell must only import."
+    bad = [src(c).splitlines()[:2] for c in cells(nb) if c['cell_type']=='code' and _imports_mixed(src(c))]
+    assert not bad, f"{nb.name}: cells that import and also run other code (move the import to a cell of its own): {bad}"
