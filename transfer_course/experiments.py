@@ -44,7 +44,9 @@ class RunConfig:
         "A short hash of the whole configuration (fields added later count only when they differ from their default)"
         d = {k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(self).items()}
         if d['data_id']==d['dataset']: d['data_id'] = ''   # a named dataset's name is its identity
-        if 'freeze_to' not in get_strategy(self.strategy).options: d['freeze_to'] = _later_fields['freeze_to']   # unused here
+        s = get_strategy(self.strategy)
+        if 'freeze_to' not in s.options: d['freeze_to'] = _later_fields['freeze_to']   # unused here
+        for k in s.ignores: d.pop(k)   # a logistic regression's results do not depend on a learning rate
         for k,v in _later_fields.items():
             if d[k]==v: del d[k]
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
@@ -270,7 +272,9 @@ def grid(strategies=None, # strategy names (default: all)
         multi = get_strategy(st).multi_backbone
         bbs = [tuple(backbones) if len(backbones)>1 else tuple(default_members(st))] if multi else backbones
         cfgs += [RunConfig(st, b, n_per_class=n, seed=seed, lr=x, **common) for b in bbs]
-    return cfgs
+    runs = {}   # one run per result: a logistic regression on cached features needs no grid of learning rates
+    for c in cfgs: runs.setdefault(c.key, c)
+    return list(runs.values())
 
 # %% ../nbs/api/04_experiments.ipynb #0032
 def select_on_valid(recs:list) -> list:

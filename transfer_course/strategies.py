@@ -229,6 +229,7 @@ class Strategy:
     "A named transfer strategy"
     name:str; family:str; doc:str; run:object; pretrained:bool=True; multi_backbone:bool=False
     options:tuple=()  # the run options, beyond the common ones, that this strategy uses (they alone enter its results' keys)
+    ignores:tuple=()  # common run options (head, n_epoch, lr) that this strategy does not use (they leave its results' keys)
 
 _strategies = {}
 def register_strategy(s:Strategy): _strategies[s.name] = s; return s
@@ -324,11 +325,14 @@ def _cached_run(classifier):
 
 # %% ../nbs/api/03_strategies.ipynb #0064
 register_strategy(Strategy('cached_logreg', 'feature extraction', "Cached features: the body runs once in eval mode; "
-                           "a logistic regression (scikit-learn) trains on the stored features", _cached_run('logreg')))
+                           "a logistic regression (scikit-learn) trains on the stored features", _cached_run('logreg'),
+                           ignores=('head', 'n_epoch', 'lr')))
 register_strategy(Strategy('cached_linear', 'feature extraction', "Cached features: the body runs once in eval mode; "
-                           "a linear layer (PyTorch) trains on the stored features for n_epoch epochs", _cached_run('linear')))
+                           "a linear layer (PyTorch) trains on the stored features for n_epoch epochs", _cached_run('linear'),
+                           ignores=('head',)))
 register_strategy(Strategy('concat', 'ensemble', "Features of several backbones, cached and concatenated, into one "
-                           "head: a logistic regression", _cached_run('logreg'), multi_backbone=True));
+                           "head: a logistic regression", _cached_run('logreg'), multi_backbone=True,
+                           ignores=('head', 'n_epoch', 'lr')));
 
 # %% ../nbs/api/03_strategies.ipynb #0066
 def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
