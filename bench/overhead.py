@@ -6,11 +6,12 @@ alone (a full pass over the training loader, images per second) against the mode
 
     OMP_NUM_THREADS=1 python bench/overhead.py --label before
 
-Writes bench/results/overhead_<label>.csv and prints a markdown table. The ratio is the median library epoch time
-over the median hand-loop epoch time (1.00 = no overhead). Runs on any version of the library that has `get_dls`,
+Writes bench/results/overhead_<label>.csv and prints a markdown table. `ratio` is the median library epoch time over
+the median hand-loop epoch time by the wall clock (1.00 = no overhead); `cpu_ratio` the same by this process's CPU
+time, which other work on a shared machine disturbs far less (`load_avg` says how busy the machine was). Runs on any version of the library that has `get_dls`,
 `strategy_learner`, `train_frozen`/`train_full` and `History`/`FreezeLog`.
 """
-import argparse, os, statistics, time
+import argparse, os, statistics, sys, time
 from pathlib import Path
 os.environ.setdefault('TRANSFER_COURSE_PROFILE', 'small')
 import pandas as pd, torch
@@ -37,11 +38,11 @@ def lib_epoch(learn):
     "One epoch of the library: the strategy's recipe (training + validation), with the callbacks a run adds"
     hist,log = History(),FreezeLog()
     learn.add_cbs([hist, log])
-    t0 = time.perf_counter()
+    t0,c0 = time.perf_counter(),time.process_time()
     with learn.no_bar(), learn.no_logging(): recipes[strat](learn, 1, lr)
-    dt = time.perf_counter()-t0
+    dt,dc = time.perf_counter()-t0,time.process_time()-c0
     learn.remove_cbs([hist, log])
-    return dt, hist.n_seen
+    return dt, dc
 
 def hand_epoch(model, train_b, valid_b, frozen):
     "The same work written by hand: AdamW with a one-cycle schedule over the batches in memory, then validation"
@@ -49,7 +50,7 @@ def hand_epoch(model, train_b, valid_b, frozen):
     ps = [q for q in model.parameters() if q.requires_grad]
     opt = torch.optim.AdamW(ps, lr=lr, weight_decay=1e-2)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=len(train_b))
-    t0 = time.perf_counter()
+    t0,c0 = time.perf_counter(),time.process_time()
     for xb,yb in train_b:
         loss = F.cross_entropy(model(xb), yb)
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
@@ -57,7 +58,7 @@ def hand_epoch(model, train_b, valid_b, frozen):
     model.eval(); n_ok = 0
     with torch.no_grad():
         for xb,yb in valid_b: n_ok += (model(xb).argmax(1)==yb).sum().item()
-    return time.perf_counter()-t0, t1-t0
+    return time.perf_counter()-t0, t1-t0, time.process_time()-c0
 
 rows = []
 for size in a.sizes:
@@ -70,16 +71,18 @@ for size in a.sizes:
         if strat=='full': learn.unfreeze()
         else: learn.freeze()
         model = copy.deepcopy(learn.model)   # the same model, the same trainable parameters
-        lib,hand,hand_train = [],[],[]
+        lib,hand,hand_train,lib_c,hand_c = [],[],[],[],[]
         lib_epoch(learn)   # warm-up, both
         hand_epoch(model, train_b, valid_b, strat=='frozen')
         for r in range(a.reps):
-            dt,n = lib_epoch(learn); lib.append(dt)
-            dt,dtt = hand_epoch(model, train_b, valid_b, strat=='frozen'); hand.append(dt); hand_train.append(dtt)
+            dt,dc = lib_epoch(learn); lib.append(dt); lib_c.append(dc)
+            dt,dtt,dc = hand_epoch(model, train_b, valid_b, strat=='frozen'); hand.append(dt); hand_train.append(dtt); hand_c.append(dc)
         n_train = sum(len(y) for _,y in train_b)
         row = dict(label=a.label, strategy=strat, size=size, n_train=n_train, n_valid=sum(len(y) for _,y in valid_b),
                    lib_s=round(statistics.median(lib), 3), hand_s=round(statistics.median(hand), 3),
                    ratio=round(statistics.median(lib)/statistics.median(hand), 3),
+                   lib_cpu_s=round(statistics.median(lib_c), 3), hand_cpu_s=round(statistics.median(hand_c), 3),
+                   cpu_ratio=round(statistics.median(lib_c)/statistics.median(hand_c), 3),
                    lib_img_s=round(n_train/statistics.median(lib), 1), hand_img_s=round(n_train/statistics.median(hand), 1),
                    loader_img_s=round(n_load/t_load, 1), model_train_img_s=round(n_train/statistics.median(hand_train), 1),
                    load_avg=round(os.getloadavg()[0], 2))
