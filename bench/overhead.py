@@ -26,6 +26,7 @@ p.add_argument('--n-per-class', type=int, default=16); p.add_argument('--n-valid
 p.add_argument('--bs', type=int, default=32); p.add_argument('--reps', type=int, default=3)
 p.add_argument('--sizes', type=int, nargs='+', default=[64, 128])
 p.add_argument('--strategies', nargs='+', default=['full', 'frozen'])
+p.add_argument('--loader-only', action='store_true', help='only the loader: images per second and per CPU second, best of 3 passes')
 a = p.parse_args()
 torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '1')))
 root = Path(__file__).resolve().parents[1]
@@ -60,6 +61,25 @@ def hand_epoch(model, train_b, valid_b, frozen):
         for xb,yb in valid_b: n_ok += (model(xb).argmax(1)==yb).sum().item()
     return time.perf_counter()-t0, t1-t0, time.process_time()-c0
 
+def loader_only():
+    "Images per wall-clock and per CPU second of full passes over the training loader (normalised batches), best of 3"
+    rows = []
+    for size in a.sizes:
+        t0 = time.perf_counter(); dls = get_dls(a.dataset, size=size, n_per_class=a.n_per_class, n_valid=a.n_valid, bs=a.bs, device='cpu', seed=0)
+        t_make = time.perf_counter()-t0
+        strategy_learner(dls, 'efficientnet_lite0')   # adds the backbone's normalisation
+        best = (0, 0)
+        for _ in range(3):
+            t0,c0 = time.perf_counter(),time.process_time(); n = sum(len(y) for _,y in dls.train)
+            best = max(best[0], n/(time.perf_counter()-t0)), max(best[1], n/max(time.process_time()-c0, 1e-9))
+        rows.append(dict(label=a.label, size=size, get_dls_s=round(t_make, 2), loader_img_s=round(best[0], 1),
+                         loader_img_cpu_s=round(best[1], 1), load_avg=round(os.getloadavg()[0], 2)))
+        print(rows[-1], flush=True)
+    df = pd.DataFrame(rows)
+    df.to_csv(root/'bench'/'results'/f'loader_{a.label}.csv', index=False)
+    print(df.to_markdown(index=False)); sys.exit()
+
+if a.loader_only: loader_only()
 rows = []
 for size in a.sizes:
     for strat in a.strategies:
