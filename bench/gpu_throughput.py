@@ -27,12 +27,13 @@ if a.device.startswith('cuda') and not torch.cuda.is_available():
     sys.exit(2)
 
 os.environ.setdefault('TRANSFER_COURSE_PROFILE', 'full')
-import copy, platform
+import platform
 import pandas as pd
 import torch.nn.functional as F
 from fastai.vision.all import Callback
 from transfer_course.all import *
 from transfer_course.strategies import History, FreezeLog
+import copy   # after the star import, which brings a function of that name
 
 T0 = time.perf_counter()
 dev = torch.device(a.device)
