@@ -69,7 +69,7 @@ def _compare_cmd(a):
     out = Path(a.out) if a.out else default_store_path().parent
     cfgs = grid(_split(a.strategies) or None, _split(a.backbone) or None, a.dataset, _ints(a.n_per_class, '--n-per-class') or None,
                 a.size, a.epochs, a.lr, _ints(a.seeds, '--seeds') or None, a.head, a.device, a.precision,
-                n_valid=a.n_valid, bs=a.bs, freeze_to=a.freeze_to)
+                n_valid=a.n_valid, bs=a.bs, freeze_to=a.freeze_to, workers=a.workers)
     store = ResultStore(out/'runs')
     store.check_writable()   # before any training
     n_done = sum(c.key in store for c in cfgs)
@@ -115,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--head', default='fastai', choices=['fastai', 'gap_dense', 'flatten_dense256'], help='new head (default: fastai)')
     c.add_argument('--device', help='auto, cpu, cuda or mps (default: settings)')
     c.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], help='default: bf16 on CUDA, else fp32')
+    c.add_argument('--workers', help="threads decoding images once before training: a number or auto (default: settings)")
     c.add_argument('--out', help='output folder (default: <results_path>/compare)')
     return p
 

@@ -37,7 +37,7 @@ class ResourceError(UserError, RuntimeError):     "A device, the disk or memory 
 
 # %% ../nbs/api/00_core.ipynb #0008
 _defaults = dict(course='transfer-course', backbone='efficientnet_lite0', dataset='lfw', profile='auto', seed='42',
-                 data_path='~/.transfer_course/data', results_path='~/.transfer_course/results', device='auto', threads='0',
+                 data_path='~/.transfer_course/data', results_path='~/.transfer_course/results', device='auto', threads='0', workers='auto',
                  small_size='64', small_n_per_class='40', small_n_valid='30', small_epochs='3', small_bs='16',
                  full_size='224', full_n_per_class='0', full_n_valid='0', full_epochs='5', full_bs='64')
 _ints = {'seed','threads'} | {f'{p}_{k}' for p in ('small','full') for k in ('size','n_per_class','n_valid','epochs','bs')}
@@ -95,7 +95,7 @@ def find_settings(cwd=None) -> Path|None:
 class Settings:
     "The course settings in effect, with the profile's values resolved"
     backbone:str; dataset:str; profile:str; profile_reason:str; seed:int; data_path:Path; results_path:Path
-    device:str; threads:int; size:int; n_per_class:int; n_valid:int; epochs:int; bs:int; source:Path|None
+    device:str; threads:int; workers:str; size:int; n_per_class:int; n_valid:int; epochs:int; bs:int; source:Path|None
 
     def _repr_markdown_(self):
         rows = '\n'.join(f'| {k} | {v} |' for k,v in asdict(self).items())
@@ -107,6 +107,13 @@ def _convert(k, v, f:Path|None):
     try: return int(v)
     except ValueError:
         raise SettingsError(f"{_where(f, k) if f else 'built-in defaults'}: `{k}` must be a whole number, got {v!r}.") from None
+
+def _workers(v:str, f:Path|None) -> str:
+    "The `workers` setting: 'auto' or a whole number, 0 or more (threads that decode images)"
+    v = v.strip().lower()
+    if v!='auto' and not v.isdigit():
+        raise SettingsError(f"{_where(f, 'workers') if f else 'built-in defaults'}: `workers` must be auto or a whole number, got {v!r}.")
+    return v
 
 def _path(v, base:Path|None) -> Path:
     p = Path(v).expanduser()
@@ -128,7 +135,7 @@ def get_settings(path=None, profile:str|None=None) -> Settings:
     base = f.parent.resolve() if f is not None else None
     return Settings(backbone=v['backbone'], dataset=v['dataset'], profile=name, profile_reason=why, seed=v['seed'],
                     data_path=_path(v['data_path'], base), results_path=_path(v['results_path'], base),
-                    device=v['device'], threads=v['threads'], source=f,
+                    device=v['device'], threads=v['threads'], workers=_workers(v['workers'], f if 'workers' in d else None), source=f,
                     **{k:v[f'{name}_{k}'] for k in ('size','n_per_class','n_valid','epochs','bs')})
 
 # %% ../nbs/api/00_core.ipynb #0019

@@ -8,23 +8,25 @@ Docs: https://transfer-course.github.io/transfer-course/api/data.html.md"""
 
 # %% ../nbs/api/01_data.ipynb #0002
 from __future__ import annotations
-import gzip, hashlib, re, random, warnings
+import gzip, hashlib, os, re, random, threading, warnings
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
 from .core import *
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, torch
 from PIL import Image
-from fastcore.basics import ifnone
+from fastcore.basics import ifnone, patch
 from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, IndexSplitter, Resize, PILImage, DataLoaders,
-                               image_extensions, untar_data, URLs)
+                               image_extensions, untar_data, URLs, TfmdDL, TensorImage, TensorCategory)
 
 # %% auto #0
-__all__ = ['fashion_mnist_dir', 'fashion_classes', 'ImageSource', 'DatasetInfo', 'register_dataset', 'dataset_names',
-           'lfw_source', 'mnist_source', 'fashion_mnist_source', 'folder_fingerprint', 'folder_source', 'untar_dataset',
-           'pets_source', 'imagenette_source', 'dataset_available', 'datasets', 'get_source', 'split_source',
-           'test_split', 'get_dls']
+__all__ = ['fashion_mnist_dir', 'fashion_classes', 'cache_budget', 'ImageSource', 'DatasetInfo', 'register_dataset',
+           'dataset_names', 'lfw_source', 'mnist_source', 'fashion_mnist_source', 'folder_fingerprint', 'folder_source',
+           'untar_dataset', 'pets_source', 'imagenette_source', 'dataset_available', 'datasets', 'get_source',
+           'split_source', 'test_split', 'source_key', 'ImageCache', 'get_cache', 'resolve_workers', 'CachedDL',
+           'get_dls']
 
 # %% ../nbs/api/01_data.ipynb #0005
 class ImageSource:
@@ -270,6 +272,117 @@ def test_split(src:ImageSource, # the images
         te.append(pool[-nt:][:n_test] if n_test else pool[-nt:])
     return np.sort(np.concatenate(te))
 
+# %% ../nbs/api/01_data.ipynb #0069
+def _decode(src, rs, i) -> np.ndarray:
+    "Image `i` of `src` as fastai's `Resize` `rs` makes it for validation (centre crop, bilinear): `uint8` (3,size,size)"
+    return np.asarray(rs(src.get_x(i), split_idx=1)).transpose(2, 0, 1)
+
+def source_key(src:ImageSource, size:int) -> str:
+    "A short hash of what the cache of `src` at `size` depends on: its identity, length, labels and pixels or files"
+    if getattr(src, '_digest', None) is None:
+        h = hashlib.blake2b(f"{src.identity}\0{len(src)}\0{src.ys.tolist()}".encode(), digest_size=16)
+        if isinstance(src.xs, np.ndarray): h.update(str(src.xs.shape).encode()); h.update(np.ascontiguousarray(src.xs).data)
+        else:
+            for f in src.xs: st = Path(f).stat(); h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        src._digest = h.hexdigest()
+    return f"{src._digest[:16]}-{size}"
+
+# %% ../nbs/api/01_data.ipynb #0068
+class ImageCache:
+    "The images of one source at one size, decoded once into `uint8` (N,3,size,size): in memory, or memory-mapped in `path`"
+    def __init__(self, key:str, n:int, size:int, path:Path|None=None):
+        self.key,self.n,self.size,self.path,self.lock = key,n,size,path,threading.Lock()
+        if path is None: self.data,self.slot = torch.empty((0, 3, size, size), dtype=torch.uint8),np.full(n, -1)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            f,self._done = path/f'{key}.u8',path/f'{key}.done.npy'
+            self.data = np.memmap(f, np.uint8, 'r+' if f.exists() else 'w+', shape=(n, 3, size, size))
+            done = np.load(self._done) if self._done.exists() else np.zeros(n, bool)
+            self.slot = np.where(done, np.arange(n), -1)
+
+    @property
+    def n_cached(self) -> int: return int((self.slot>=0).sum())
+    @property
+    def nbytes(self) -> int: return self.n_cached*3*self.size**2
+    def __repr__(self): return f"ImageCache({self.n_cached}/{self.n} images at {self.size} px, {'on disk' if self.path else 'in memory'})"
+
+    def get(self, idxs) -> torch.Tensor:
+        "The cached images `idxs` (indices into the source) as one `uint8` tensor"
+        s = self.slot[np.asarray(idxs, dtype=np.int64)]
+        if (s<0).any(): raise KeyError(f"{int((s<0).sum())} of these images are not cached yet: call `fill` first.")
+        return self.data[torch.from_numpy(s)] if self.path is None else torch.from_numpy(np.array(self.data[s]))
+
+# %% ../nbs/api/01_data.ipynb #0067
+@patch
+def fill(self:ImageCache, src:ImageSource, idxs, workers:int=1) -> int:
+    "Decode the images `idxs` of `src` that are not cached yet, with `workers` threads; returns how many were decoded"
+    with self.lock:
+        idxs = np.unique(np.asarray(idxs, dtype=np.int64))
+        todo = idxs[self.slot[idxs]<0]
+        if not len(todo): return 0
+        dec = partial(_decode, src, Resize(self.size))
+        with ThreadPoolExecutor(max(1, workers)) as ex:
+            if self.path is not None:
+                for i,x in zip(todo, ex.map(dec, todo)): self.data[i] = x
+                self.data.flush(); self.slot[todo] = todo
+                np.save(self._done.with_suffix('.tmp.npy'), self.slot>=0); os.replace(self._done.with_suffix('.tmp.npy'), self._done)
+            else:
+                new = torch.empty((len(self.data)+len(todo), 3, self.size, self.size), dtype=torch.uint8)
+                new[:len(self.data)] = self.data
+                arr = new.numpy()
+                for j,x in enumerate(ex.map(dec, todo)): arr[len(self.data)+j] = x
+                self.slot[todo] = len(self.data)+np.arange(len(todo)); self.data = new
+    return len(todo)
+
+# %% ../nbs/api/01_data.ipynb #0065
+cache_budget = 2*2**30   # bytes of decoded images kept in memory (all caches together); larger sets go to disk
+_caches = {}
+
+def get_cache(src:ImageSource, size:int, idxs, workers:int=1, where:str='auto') -> ImageCache:
+    "The `ImageCache` of `src` at `size` with images `idxs` decoded: in memory, or on disk ('auto' chooses by size)"
+    if where not in ('auto', 'memory', 'disk'): raise InputError(f"cache must be auto, memory, disk or none; got {where!r}.")
+    key = source_key(src, size)
+    c,need = _caches.get(key),len(np.unique(idxs))*3*size**2
+    if c is not None and c.path is None and (where=='disk' or (where=='auto' and c.nbytes+need>cache_budget)): c = None
+    if c is not None and c.path is not None and where=='memory': c = None
+    if c is None:
+        disk = where=='disk' or (where=='auto' and need>cache_budget)
+        c = ImageCache(key, len(src), size, get_settings().data_path/'cache' if disk else None)
+        _caches[key] = c
+    c.fill(src, idxs, workers)
+    while sum(o.nbytes for o in _caches.values() if o.path is None)>cache_budget and len(_caches)>1:
+        _caches.pop(next(k for k,o in _caches.items() if o is not c))
+    return c
+
+# %% ../nbs/api/01_data.ipynb #0062
+def resolve_workers(workers:int|str|None=None, # a number, 'auto', or None for the settings' `workers`
+                    device=None,              # the run's device (default: the settings')
+                   ) -> int:
+    "Threads that decode images: `workers`, where 'auto' is the CPU cores (up to 8) with a GPU, torch's threads on the CPU"
+    w = str(ifnone(workers, get_settings().workers)).strip().lower()
+    if w=='auto':
+        if get_device(device).type=='cpu': return torch.get_num_threads()   # the cores training may use, no more
+        return max(1, min(8, os.cpu_count() or 1))
+    try: n = int(w)
+    except ValueError: n = -1
+    if n<0: raise InputError(f"workers must be 'auto' or a whole number, 0 or more; got {workers!r}.")
+    return n
+
+# %% ../nbs/api/01_data.ipynb #0059
+class CachedDL(TfmdDL):
+    "A fastai `TfmdDL` whose batches are slices of an `ImageCache` (`uint8`); its `after_batch` makes them floats"
+    cache,src_idx,ys = None,None,None   # the cache, the source index of each item of `dataset`, and its label ids
+    def create_batches(self, samps):
+        if self.cache is None: yield from super().create_batches(samps); return   # another dataset: item by item
+        for b in self.chunkify(samps):
+            b = np.asarray(list(b), dtype=np.int64)
+            yield TensorImage(self.cache.get(self.src_idx[b])),TensorCategory(self.ys[torch.from_numpy(b)])
+
+    def new(self, dataset=None, cls=None, **kwargs):
+        res = super().new(dataset, cls, **kwargs)
+        if dataset is None or dataset is self.dataset: res.cache,res.src_idx,res.ys = self.cache,self.src_idx,self.ys
+        return res
+
 # %% ../nbs/api/01_data.ipynb #0043
 def _item_x(src, i): return src.get_x(i)   # fastai turns bound methods named get_x into `Transform` methods
 def _item_y(src, i): return src.get_y(i)
@@ -284,9 +397,10 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
             n_test:int=0,              # at most this many test images per class; 0 = no cap
             seed:int|None=None,        # seed for the split and the training order (default: settings)
             bs:int|None=None,          # batch size (default: profile)
-            batch_tfms=None,           # batch transforms, e.g. fastai's `aug_transforms()`
+            batch_tfms=None,           # batch transforms, run on the device, e.g. fastai's `aug_transforms()`
             device=None,               # device for batches (default: settings' device)
-            num_workers:int=0,         # worker processes loading images (0: in the main process, best for small data)
+            workers:int|str|None=None, # threads decoding images into the cache, or 'auto' (`resolve_workers`; default: settings)
+            cache:str='auto',          # decoded images kept: 'auto' (memory, or disk for large sets), 'memory', 'disk', 'none'
             ) -> DataLoaders:
     "fastai `DataLoaders` for `dataset`, with a validation set fixed by `seed` and `n_per_class` training images per class"
     s = get_settings()
@@ -296,6 +410,9 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
     for k,v in dict(n_per_class=n_per_class, n_valid=n_valid).items():
         if v is not None and (not isinstance(v, (int, np.integer)) or v<0): raise InputError(f"{k} must be a whole number, 0 or more (0 = all); got {v!r}.")
     if not isinstance(bs, int) or bs<1: raise InputError(f"bs (batch size) must be at least 1; got {bs!r}.")
+    if cache not in ('auto', 'memory', 'disk', 'none'): raise InputError(f"cache must be auto, memory, disk or none; got {cache!r}.")
+    dev = get_device(device)
+    nw = resolve_workers(workers, dev)
     strict = n_per_class is not None
     te = test_split(src, test_pct, n_test) if test_pct else np.zeros(0, int)
     tr,va = split_source(src, valid_pct, n_valid, ifnone(n_per_class, s.n_per_class), seed, strict=strict, exclude=te)
@@ -304,8 +421,12 @@ def get_dls(dataset:str|Path|ImageSource|None=None, # dataset name, image folder
     subsets = [list(range(a, b)) for a,b in zip(cuts[:-1], cuts[1:])][:3 if len(te) else 2]
     dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_x=partial(_item_x, src), get_y=partial(_item_y, src),
                        splitter=lambda _: subsets, item_tfms=Resize(size), batch_tfms=batch_tfms)
-    dls = dblock.dataloaders(items, bs=min(bs, len(tr)), num_workers=num_workers, device=get_device(device))
-    for dl in dls.loaders: dl.rng = random.Random(seed)   # the training order follows the seed too
+    kw = dict(dl_type=CachedDL, num_workers=0) if cache!='none' else dict(num_workers=nw)
+    dls = dblock.dataloaders(items, bs=min(bs, len(tr)), device=dev, **kw)
+    dls.cache = None if cache=='none' else get_cache(src, size, items, nw, cache)
+    for dl,idx in zip(dls.loaders, (tr, va, te)):
+        dl.rng = random.Random(seed)   # the training order follows the seed too
+        if dls.cache is not None: dl.cache,dl.src_idx,dl.ys = dls.cache,np.asarray(idx, np.int64),torch.tensor([dls.vocab.o2i[y] for y in src.ys[idx]], dtype=torch.long)
     dls.split = dict(train=tr, valid=va, test=te)          # indices into the dataset, in the loaders' order
     dls.info = dict(dataset=src.name, identity=src.identity, size=size, n_train=len(tr), n_valid=len(va), n_test=len(te),
                     n_classes=len(src.classes), n_per_class=int(pd.Series(src.ys[tr]).value_counts().min()), seed=seed,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, psutil
 from fastcore.basics import ifnone, patch
 import transfer_course
-from .data import get_dls, get_source, ImageSource, dataset_names
+from .data import get_dls, get_source, ImageSource, dataset_names, resolve_workers
 from .backbones import get_backbone
 from .strategies import get_strategy, run_strategy, strategy_names, default_members, RunStopped
 
@@ -24,6 +24,7 @@ __all__ = ['lr_grid', 'RunConfig', 'PeakMemory', 'versions', 'device_name', 'run
 
 # %% ../nbs/api/04_experiments.ipynb #0005
 _later_fields = dict(freeze_to=-2, test_pct=0., n_test=0, data_id='')   # so that results stored before these fields existed keep their keys
+_how_fields = ('workers',)   # how a run is carried out, not what it computes: never in its key or its record
 
 def _bb(b) -> str:
     "A backbone, or the backbones of a combining strategy joined with '+'"
@@ -38,11 +39,12 @@ class RunConfig:
     test_pct:float=0. # fraction of each class set aside as a test set, the same for every seed (0: none)
     n_test:int=0      # at most this many test images per class (0: no cap)
     data_id:str=''    # the dataset's identity (a folder's path and fingerprint), when its name alone does not fix it
+    workers:int|str|None=field(default=None, compare=False)   # threads decoding images (None: settings): how, not what; not in the key
 
     @property
     def key(self) -> str:
         "A short hash of the whole configuration (fields added later count only when they differ from their default)"
-        d = {k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(self).items()}
+        d = {k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(self).items() if k not in _how_fields}
         if d['data_id']==d['dataset']: d['data_id'] = ''   # a named dataset's name is its identity
         s = get_strategy(self.strategy)
         if 'freeze_to' not in s.options: d['freeze_to'] = _later_fields['freeze_to']   # unused here
@@ -113,11 +115,11 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
     if cuda: torch.cuda.reset_peak_memory_stats()
     with PeakMemory() as mem:
         dls = get_dls(ifnone(source, cfg.dataset), size=cfg.size, n_per_class=cfg.n_per_class or 0, n_valid=cfg.n_valid,
-                      test_pct=cfg.test_pct, n_test=cfg.n_test, seed=cfg.seed, bs=cfg.bs, device=cfg.device)
+                      test_pct=cfg.test_pct, n_test=cfg.n_test, seed=cfg.seed, bs=cfg.bs, device=cfg.device, workers=cfg.workers)
         bb = list(cfg.backbone) if isinstance(cfg.backbone, tuple) else cfg.backbone
         fit = run_strategy(cfg.strategy, dls, bb, cfg.n_epoch, cfg.lr, seed=cfg.seed, head=cfg.head, opts=cfg.opts,
                            on_epoch=on_epoch, stop=stop, precision=cfg.precision, channels_last=cfg.channels_last)
-    rec = dict(key=cfg.key, **{k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items()},
+    rec = dict(key=cfg.key, **{k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items() if k not in _how_fields},
                **_metrics(fit.probs, fit.targets), n_train=dls.info['n_train'], n_valid_images=dls.info['n_valid'],
                vocab=[str(v) for v in dls.vocab], n_params=int(fit.n_params), n_trainable=int(fit.n_trainable),
                train_seconds=round(fit.train_seconds, 3), total_seconds=round(time.perf_counter()-t0, 3),
@@ -251,6 +253,7 @@ def grid(strategies=None, # strategy names (default: all)
          head='fastai', device=None, precision=None, channels_last=None, n_valid=None, bs=None, freeze_to=-2,
          test_pct=0.2,    # fraction of each class kept as a test set that no choice sees (0: none)
          n_test=0,        # at most this many test images per class (0: no cap)
+         workers=None,    # threads decoding images: a number or 'auto' (default: settings); not part of any run's key
         )->list:
     "`RunConfig`s for every combination; `None` means the settings' default (all strategies for `strategies`)"
     s = get_settings()
@@ -263,7 +266,8 @@ def grid(strategies=None, # strategy names (default: all)
     common = dict(dataset=str(ifnone(dataset, s.dataset)), size=ifnone(size, s.size), n_epoch=ifnone(n_epoch, s.epochs),
                   head=head, bs=ifnone(bs, s.bs), n_valid=ifnone(n_valid, s.n_valid), device=dev,
                   precision=ifnone(precision, 'bf16' if cuda else 'fp32'), channels_last=ifnone(channels_last, cuda), freeze_to=freeze_to,
-                  test_pct=test_pct, n_test=n_test)
+                  test_pct=test_pct, n_test=n_test, workers=workers)
+    resolve_workers(workers, dev)   # a bad value fails here, before any training
     for x in lrs: _check_grid(dict(common, lr=x), _listify(n_per_class), _listify(seeds))
     if not 0<=test_pct<1: raise InputError(f"test_pct must be at least 0 and below 1; got {test_pct!r}.")
     common['data_id'] = dataset_identity(common['dataset'])   # checks the dataset too, before any training
@@ -314,10 +318,12 @@ def compare(cfgs:list, # the runs, from `grid`
             on_epoch=None, # passed on to each run: called with the record of each finished epoch
             stop=None, # a `threading.Event`: set it to stop after the current batch
             verbose=True, # print a line per run when there is no `on_run`
+            workers=None, # threads decoding images for every run (default: each config's own, else the settings')
             poll=2.)->pd.DataFrame: # seconds between looks at runs that another process is doing
     "Run every `RunConfig` in `cfgs` not already in `store`, storing each as it finishes; several processes can share a store"
     store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, default_store_path()))
     store.check_writable()
+    if workers is not None: resolve_workers(workers); cfgs = [replace(c, workers=workers) for c in cfgs]
     sources = {d:get_source(d) for d in dict.fromkeys(c.dataset for c in cfgs if c.key not in store)}   # every dataset checked first
     recs,todo = {},list(enumerate(cfgs))
     while todo:

@@ -217,9 +217,10 @@ def wait(self:RunController, timeout:float|None=None) -> str|None:
 class Dashboard:
     "Compare transfer strategies interactively: controls, Run/Stop, live progress and curves, results from `store`"
     def __init__(self, store:ResultStore|str|Path|None=None,
-                 test_pct:float=0.2): # fraction of each class kept as a test set no choice sees (0: none), as in `grid`
+                 test_pct:float=0.2, # fraction of each class kept as a test set no choice sees (0: none), as in `grid`
+                 workers=None): # threads decoding images, a number or 'auto' (default: settings), as in `grid`
         s = get_settings()
-        self.test_pct = test_pct
+        self.test_pct,self.workers = test_pct,workers
         self.store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, default_store_path()))
         self.c = _controls(s)
         for k,v in self.c.items(): setattr(self, k, v); v.add_class('tc-'+k.replace('_', '-'))
@@ -289,7 +290,7 @@ def configs(self:Dashboard) -> list:
     return grid(list(self.strategies.value), list(self.backbones.value), self.dataset.value, self.n_per_class.value,
                 self.size.value, self.epochs.value, self.lr.value, [self.seed.value], device=self.device.value,
                 precision='bf16' if cuda and self.amp.value else 'fp32', channels_last=cuda and self.channels_last.value,
-                freeze_to=self.freeze_to.value, test_pct=self.test_pct)
+                freeze_to=self.freeze_to.value, test_pct=self.test_pct, workers=self.workers)
 
 # %% ../nbs/api/06_widgets.ipynb #0047
 @patch
