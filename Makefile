@@ -46,7 +46,7 @@ system-packages:
 # sees, so that each accuracy's 95% interval is about 3 points either side or less and real differences show.
 demo: setup
 	$(BIN)/transfer-course predict --samples --k 3
-	$(BIN)/transfer-course compare --dataset mnist --n-per-class 100 --strategies cached_logreg frozen fine_tune scratch
+	$(BIN)/transfer-course compare --dataset mnist --size 32 --n-per-class 100 --strategies cached_logreg frozen fine_tune scratch
 
 # Two runs: first everything but the browser tests (the notebook tests execute every notebook into _build/exec/), then
 # the browser tests, whose website build reuses those executed notebooks instead of running them again.

@@ -7,7 +7,7 @@ Docs: https://transfer-course.github.io/transfer-course/api/widgets.html.md"""
 
 # %% ../nbs/api/06_widgets.ipynb #0002
 from __future__ import annotations
-import html, io, re, threading, time, traceback
+import html, io, re, threading, time, traceback, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 import ipywidgets as W
@@ -362,7 +362,10 @@ def _table_html(self:Dashboard) -> str:
 def intervals_html(recs:list) -> str:
     "HTML of `recs`' strategies as the report shows them: the sentence on best, tied and worse, then accuracy intervals and groups"
     if not recs: return ''
-    try: st = strategy_table(recs)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')   # runs without a test set: the validation split, which the sentence names
+            st = strategy_table(recs)
     except UserError as e: return f"<small style='color:#b00'>No intervals for these runs: {html.escape(str(e))}</small>"
     says = '<br>'.join(re.sub(r'`([^`]*)`', r'<code>\1</code>', html.escape(s)) for s in describe_table(st))
     ft = intervals_frame(st).drop(columns='per class')
