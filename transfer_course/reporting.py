@@ -67,7 +67,7 @@ def intervals_frame(t:pd.DataFrame) -> pd.DataFrame:
                          'group': t.group})
 
 # %% ../nbs/api/05_reporting.ipynb #753eeca7
-_palette = [c for i,c in enumerate(colormaps['tab10'].colors) if i!=7] + ['#000000', '#393b79', '#e7ba52', '#7f7f7f']
+_palette = [c for i,c in enumerate(colormaps['tab10'].colors) if i!=7] + ['#000000', '#393b79', '#008080', '#7f7f7f']
 
 def strategy_color(name:str):
     "The colour of strategy `name` in every chart (a suffix like ' · efficientnet_lite1' or ' (running)' ignored)"
@@ -124,7 +124,7 @@ def _log_axis(axis, lo, hi):
     "A log-scale `axis` (`ax.xaxis`) labelled with plain numbers: round ones within a decade, 1-2-5 per decade, or 1 over several"
     span = np.log10(hi/lo) if hi > 0 and lo > 0 else 0
     axis.set_major_locator(FixedLocator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)) if span < 1 else
-                           LogLocator(subs=(1, 2, 5) if span <= 2 else (1,)))
+                           LogLocator(subs=(1, 2, 5) if span <= 2 else (1,), numticks=30))
     axis.set_minor_formatter(NullFormatter()); axis.set_major_formatter(FuncFormatter(lambda v,_: f'{v:g}'))
 
 def _note(ax, text, xy, **kw):
@@ -153,6 +153,7 @@ def plot_accuracy_vs_budget(recs,                    # result records, or a tabl
         if notes: _note(ax, l, (g.x.iloc[-1], g.accuracy.iloc[-1]), xytext=(3, 2))
     xs = p.x.dropna()
     if budget!='n_epoch' and len(xs) and xs.min() > 0: ax.set_xscale('log'); _log_axis(ax.xaxis, xs.min(), xs.max())
+    if budget=='n_epoch': ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(_budgets[budget] + (' (log scale)' if ax.get_xscale()=='log' else '')); ax.set_ylabel(_acc_label(p))
     ax.set_title(title or f'Accuracy against {_budgets[budget]}', fontsize=10); ax.grid(alpha=.3)
     if notes: ax.margins(x=0.2, y=0.1)
@@ -178,6 +179,7 @@ def plot_learning_curves(recs:list, metric='accuracy', ax=None,
                          notes:bool=False): # label each curve at its end rather than in a legend
     "Per-epoch validation `metric` of each run, an interval band for accuracy, one curve per ensemble member"
     ax,lab = _ax(ax),_label_of(recs)
+    band = sum(len(_segments(r.get('history') or [])) for r in recs) <= 5   # more curves: an error bar at each end, not a band
     several = len({r['n_per_class'] for r in recs if r.get('n_per_class') is not None})>1
     for r in recs:
         segs,bb = _segments(r.get('history') or []),r.get('backbone')
@@ -189,8 +191,12 @@ def plot_learning_curves(recs:list, metric='accuracy', ax=None,
             c = strategy_color(r['strategy'])
             ax.plot(x, y, marker='o', ms=3, lw=1.2, color=c, ls=('-', '--', ':', '-.')[i%4] if members else '-', label=None if notes else name)
             n = r.get('n_valid_images')
-            if metric=='accuracy' and n: ax.fill_between(x, *zip(*(accuracy_ci(int(round(v*n)), n) for v in y)), color=c, alpha=.12, lw=0)
+            if metric=='accuracy' and n:
+                lo,hi = map(np.array, zip(*(accuracy_ci(int(round(v*n)), n) for v in y)))
+                if band: ax.fill_between(x, lo, hi, color=c, alpha=.12, lw=0)
+                else: ax.errorbar(x[-1:], y[-1:], yerr=[y[-1:]-lo[-1:], hi[-1:]-y[-1:]], fmt='none', color=c, capsize=2, lw=1)
             if notes: _note(ax, name, (x[-1], y[-1]), xytext=(3, 0), va='center')
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel('epoch'); ax.set_ylabel(f'validation {metric}'); ax.set_title('Learning curves', fontsize=10); ax.grid(alpha=.3)
     if notes: ax.margins(x=0.3)
     elif ax.lines: ax.legend(fontsize=7)   # none when no run has epochs (cached features + logistic regression)
