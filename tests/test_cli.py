@@ -53,3 +53,27 @@ def test_listings():
     assert r.returncode==0 and 'lfw' in r.stdout and 'fashion_mnist' in r.stdout
     r = run(TC, 'settings', '--json')
     assert json.loads(r.stdout)['backbone']=='efficientnet_lite0'
+
+def test_compare_json_has_intervals_groups_and_protocol(tmp_path):
+    "`compare --json`: the protocol, the sentences, each strategy's interval and group, and the runs; `--lr` as a list"
+    r = run(TC, 'compare', '--strategies', 'frozen', 'cached_logreg', '--n-per-class', '10', '--epochs', '1', '--size', '32',
+            '--lr', '1e-3,1e-2', '--json', '--out', tmp_path)
+    assert r.returncode==0, r.stderr
+    res = json.loads(r.stdout)
+    assert set(res)=={'protocol', 'summary', 'strategies', 'runs'}
+    assert len(res['runs'])==4 and [s['label'] for s in res['strategies']].count('frozen')==1   # each strategy at its chosen lr
+    for s in res['strategies']:
+        assert s['lo'] <= s['accuracy'] <= s['hi'] and s['group'] in ('best', 'tied', 'worse') and s['n_images']>0
+    assert sum(s['group']=='best' for s in res['strategies'])==1
+    assert 'chosen per strategy on validation accuracy among 0.001, 0.01' in res['protocol']
+    assert 'set aside before anything was chosen' in res['protocol']
+    assert res['summary'][0].startswith('10 training images per class: On ')
+    assert (tmp_path/'report.md').read_text().splitlines()[2]=='**'+res['summary'][0]+'**'   # the report opens with the same
+
+def test_lr_takes_a_number_a_list_or_auto():
+    from transfer_course.cli import _lr, _parser, main
+    assert [_lr(x) for x in ('0.01', '1e-3,3e-3', 'auto', 'Auto')]==[0.01, [1e-3, 3e-3], 'auto', 'auto']
+    assert _parser().parse_args(['compare']).lr=='0.01'
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err): rc = main(['compare', '--lr', 'fast', '--strategies', 'frozen'])
+    assert (rc, err.getvalue())==(2, "transfer-course: error: --lr takes a number, a comma list such as --lr 1e-3,1e-2, or auto; got 'fast'.\n")

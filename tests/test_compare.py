@@ -51,6 +51,6 @@ def test_same_seed_twice_gives_identical_metrics(tmp_path):
     for d in ('a', 'b'):
         r = run(*_args(tmp_path/d, ['frozen', 'cached_linear'], '--json', '--seeds', '3'))
         assert r.returncode==0, r.stderr
-        res.append([{k:x[k] for k in ('strategy', 'accuracy', 'valid_loss')} for x in json.loads(r.stdout)])
+        res.append([{k:x[k] for k in ('strategy', 'accuracy', 'valid_loss')} for x in json.loads(r.stdout)['runs']])
         res[-1] += [json.loads(f.read_text())['history'] for f in sorted((tmp_path/d/'runs').glob('*.json'))]
     assert res[0]==res[1]

@@ -111,3 +111,16 @@ def test_app_notebook_is_the_dashboard_alone():
     code = [''.join(c['source']) for c in nb['cells'] if c['cell_type']=='code']
     assert code==['from transfer_course.widgets import Dashboard', 'Dashboard()']
     assert 'nbs/apps/dashboard.ipynb' in (ROOT/'Makefile').read_text()
+
+def test_intervals_and_groups_update_as_runs_finish(tmp_path):
+    "After each finished run the dashboard shows the report's sentence and each strategy's interval and group"
+    d = dashboard(tmp_path/'runs', ('frozen', 'cached_logreg'))
+    seen, on_run = [], d._on_run
+    d._on_run = lambda *a: (on_run(*a), seen.append(d.intervals.value))   # what the intervals showed after each run
+    d.run(); assert d.wait(300)=='finished', d.error
+    assert len(seen)==2
+    assert 'frozen' in seen[0] and 'cached_logreg' not in seen[0] and 'nothing to compare it with' in seen[0]
+    assert all(s in seen[1] for s in ('frozen', 'cached_logreg', 'test images', '[')), seen[1]
+    assert seen[1].count('>best<')==1 and seen[1].count('>tied<')+seen[1].count('>worse<')==1
+    d.seed.value = d.seed.value+1                  # no runs of this seed yet: no intervals
+    assert d.intervals.value==''

@@ -15,7 +15,7 @@ from .data import datasets
 from .backbones import *
 from .strategies import strategy_names, strategies_table
 from .experiments import grid, compare, ResultStore, default_store_path, _print_run
-from .reporting import summary_table, write_report
+from .reporting import summary_table, write_report, strategy_table, describe_table, intervals_frame, protocol
 import pandas as pd
 
 # %% auto #0
@@ -65,10 +65,20 @@ def _ints(xs, opt) -> list:
     try: return [int(o) for o in _split(xs)]
     except ValueError: raise InputError(f"{opt} takes whole numbers, e.g. {opt} 1 2 3; got {' '.join(map(str, xs))!r}.") from None
 
+def _lr(x):
+    "What `--lr` gives `grid`: a number, a list of numbers (from a comma list), or 'auto'"
+    if str(x).strip().lower()=='auto': return 'auto'
+    try: v = [float(o) for o in _split([x])]
+    except ValueError: v = []
+    if not v: raise InputError(f"--lr takes a number, a comma list such as --lr 1e-3,1e-2, or auto; got {x!r}.")
+    return v[0] if len(v)==1 else v
+
+def _rows(df) -> list: return json.loads(df.to_json(orient='records'))
+
 def _compare_cmd(a):
     out = Path(a.out) if a.out else default_store_path().parent
     cfgs = grid(_split(a.strategies) or None, _split(a.backbone) or None, a.dataset, _ints(a.n_per_class, '--n-per-class') or None,
-                a.size, a.epochs, a.lr, _ints(a.seeds, '--seeds') or None, a.head, a.device, a.precision,
+                a.size, a.epochs, _lr(a.lr), _ints(a.seeds, '--seeds') or None, a.head, a.device, a.precision,
                 n_valid=a.n_valid, bs=a.bs, freeze_to=a.freeze_to, workers=a.workers)
     store = ResultStore(out/'runs')
     store.check_writable()   # before any training
@@ -77,8 +87,11 @@ def _compare_cmd(a):
     try: df = compare(cfgs, store, on_run=partial(_print_run, file=sys.stderr))
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted; {len(store)} finished result(s) are kept in {out/'runs'}: run the same command to resume.")
-    report = write_report([store.get(c.key) for c in cfgs], out, title=f"Transfer strategies on {cfgs[0].dataset}")
-    if a.json: return print(df.to_json(orient='records', indent=1))
+    recs = [store.get(c.key) for c in cfgs]
+    report = write_report(recs, out, title=f"Transfer strategies on {cfgs[0].dataset}")
+    st = strategy_table(recs)
+    if a.json: return print(json.dumps(dict(protocol=protocol(recs), summary=describe_table(st), strategies=_rows(st), runs=_rows(df)), indent=1))
+    print('\n'.join([*describe_table(st), '', protocol(recs), '', intervals_frame(st).to_string(index=False), '']))
     print(summary_table(df).to_string(index=False))
     print(f"\nReport: {report}")
 
@@ -107,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--n-per-class', nargs='+', dest='n_per_class', help='training images per class, one or several (default: profile)')
     c.add_argument('--size', type=int, help='image size in pixels (default: profile)')
     c.add_argument('--epochs', type=int, help='epochs per run (default: profile)')
-    c.add_argument('--lr', type=float, default=1e-2, help='base learning rate (default: 0.01)')
+    c.add_argument('--lr', default='0.01', help="base learning rate: a number, a comma list, or auto (1e-3,3e-3,1e-2); "
+                   "with several, each strategy's is chosen on validation accuracy (default: 0.01)")
     c.add_argument('--seeds', nargs='+', help='one or several seeds (default: settings)')
     c.add_argument('--n-valid', type=int, dest='n_valid', help='at most this many validation images per class; 0 = all (default: profile)')
     c.add_argument('--bs', type=int, help='batch size (default: profile)')

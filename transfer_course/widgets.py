@@ -7,23 +7,22 @@ Docs: https://transfer-course.github.io/transfer-course/api/widgets.html.md"""
 
 # %% ../nbs/api/06_widgets.ipynb #0002
 from __future__ import annotations
-import html, io, threading, time, traceback
+import html, io, re, threading, time, traceback, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 import ipywidgets as W
-from matplotlib import colormaps
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, FuncFormatter, NullFormatter
 from fastcore.basics import ifnone, patch
 from .core import *
 from .data import datasets
 from .backbones import offline_backbones, is_cached
 from .strategies import strategy_names, get_strategy, RunStopped
 from .experiments import ResultStore, grid, compare, device_name, default_store_path, _bb
+from .reporting import (strategy_color, plot_learning_curves, plot_accuracy_vs_time, plot_trainable,
+                                       strategy_table, describe_table, intervals_frame)
 
 # %% auto #0
-__all__ = ['fig_png', 'strategy_color', 'plot_curves', 'plot_time', 'plot_trainable', 'dataset_options', 'backbone_options',
-           'RunController', 'Dashboard', 'results_frame']
+__all__ = ['fig_png', 'dataset_options', 'backbone_options', 'RunController', 'Dashboard', 'results_frame', 'intervals_html']
 
 # %% ../nbs/api/06_widgets.ipynb #0006
 def fig_png(draw, figsize=(3.9, 2.7), dpi=80) -> bytes:
@@ -37,64 +36,6 @@ def fig_png(draw, figsize=(3.9, 2.7), dpi=80) -> bytes:
 def _placeholder(text):
     def draw(ax): ax.text(0.5, 0.5, text, ha='center', va='center', color='grey', fontsize=9); ax.axis('off')
     return draw
-
-# %% ../nbs/api/06_widgets.ipynb #0010
-def strategy_color(name:str):
-    "The colour of strategy `name` (a suffix like ' (running)' ignored) in the dashboard's charts"
-    names,base = strategy_names(),name.split(' (')[0]
-    return colormaps['tab20'].colors[names.index(base) % 20] if base in names else 'grey'
-
-def _label(r, recs):
-    "A run's label: its strategy, and its backbone when the single-backbone runs shown use several"
-    single = lambda b: not isinstance(b, (list, tuple))
-    several = len({o.get('backbone') for o in recs if single(o.get('backbone'))})>1
-    return r['strategy'] + (f" · {str(r['backbone']).replace('efficientnet_', '')}" if several and single(r['backbone']) else '')
-
-def _note(ax, text, xy, **kw):
-    "A small label at `xy` that the layout ignores (so that labels near the edge do not shrink the chart)"
-    ax.annotate(text, xy, textcoords='offset points', fontsize=6, **kw).set_in_layout(False)
-
-def _seconds_axis(ax):
-    "Plain numbers (1, 2, 5, 10, 20, ...) on a log-scale time axis"
-    ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5))); ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v,_: f'{v:g}'))
-    return ax
-
-# %% ../nbs/api/06_widgets.ipynb #0011
-def _segments(hist) -> list:
-    "A history split where its epoch count starts again (an ensemble trains its members one after the other)"
-    segs = []
-    for e in hist:
-        if not segs or e.get('epoch', len(segs[-1]))==0: segs.append([])
-        segs[-1].append(e['accuracy'])
-    return segs
-
-def plot_curves(recs:list, ax):
-    "Validation accuracy per epoch of each record with a history (one line per ensemble member), labelled at the end"
-    for r in recs:
-        for h in _segments(r.get('history') or []):
-            ax.plot(range(1, len(h)+1), h, marker='o', ms=2.5, lw=1.2, color=strategy_color(r['strategy']))
-        if r.get('history'): _note(ax, _label(r, recs), (len(h), h[-1]), xytext=(3, 0), va='center')
-    ax.margins(x=0.3); ax.set_xlabel('epoch'); ax.set_ylabel('validation accuracy'); ax.grid(alpha=.3)
-    ax.set_title('Learning curves', fontsize=10)
-    return ax
-
-def plot_time(recs:list, ax):
-    "Validation accuracy against training seconds (log scale), one labelled point per record"
-    for r in recs:
-        ax.scatter(r['train_seconds'], r['accuracy'], s=25, color=strategy_color(r['strategy']))
-        _note(ax, _label(r, recs), (r['train_seconds'], r['accuracy']), xytext=(3, 2))
-    ax.set_xscale('log'); _seconds_axis(ax); ax.margins(x=0.2, y=0.1); ax.grid(alpha=.3)
-    ax.set_xlabel('training seconds (log scale)'); ax.set_ylabel('validation accuracy'); ax.set_title('Accuracy against time', fontsize=10)
-    return ax
-
-def plot_trainable(recs:list, ax):
-    "Horizontal bars of the trainable parameters of each record (log scale)"
-    ax.barh(range(len(recs)), [max(r['n_trainable'], 1) for r in recs], color=[strategy_color(r['strategy']) for r in recs])
-    ax.set_yticks(range(len(recs)), [_label(r, recs) for r in recs], fontsize=6); ax.invert_yaxis()
-    ax.set_xscale('log'); ax.set_xlabel('trainable parameters (log scale)'); ax.set_title('Trainable parameters', fontsize=10)
-    ax.grid(alpha=.3, axis='x')
-    return ax
 
 # %% ../nbs/api/06_widgets.ipynb #0016
 _default_strategies = ('frozen', 'cached_logreg', 'fine_tune', 'scratch')
@@ -233,7 +174,7 @@ class Dashboard:
         self.records,self.batch,self.live,self.stopped = self.store.records(),[],None,None
         self._build()
         self.device.observe(lambda ch: self._sync_device(reset=True), 'value')
-        for w in (self.dataset, self.n_per_class, self.size, self.epochs):
+        for w in (self.dataset, self.n_per_class, self.size, self.epochs, self.seed):
             w.observe(lambda ch: self.refresh() if self.state=='idle' else None, 'value')
         self._sync_device(reset=True); self.refresh()
 
@@ -251,7 +192,7 @@ def _build(self:Dashboard):
     self.run_text,self.all_text = W.HTML(),W.HTML()
     img = lambda cls: W.Image(format='png', layout=W.Layout(width='312px')).add_class(cls)
     self.curves,self.chart,self.trainable = img('tc-curves'),img('tc-chart'),img('tc-trainable')
-    self.table = W.HTML().add_class('tc-table')
+    self.table,self.intervals = W.HTML().add_class('tc-table'),W.HTML().add_class('tc-intervals')
     self.run_btn.add_class('tc-run'); self.stop_btn.add_class('tc-stop'); self.status.add_class('tc-status')
     self.box = W.VBox([
         W.HTML('<b style="font-size:15px">Transfer strategies, side by side</b>'),
@@ -260,7 +201,7 @@ def _build(self:Dashboard):
                 col(c['freeze_to'], c['device'], c['amp'], c['channels_last'], self.device_info)]),
         W.HBox([self.run_btn, self.stop_btn, self.status]),
         W.HBox([self.run_bar, self.run_text]), W.HBox([self.all_bar, self.all_text]),
-        W.HBox([self.curves, self.chart, self.trainable], layout=W.Layout(flex_flow='row wrap')), self.table],
+        W.HBox([self.curves, self.chart, self.trainable], layout=W.Layout(flex_flow='row wrap')), self.intervals, self.table],
                   layout=W.Layout(max_width='980px')).add_class('tc-dashboard')
 
 # %% ../nbs/api/06_widgets.ipynb #0043
@@ -393,9 +334,10 @@ def results_frame(recs:list) -> pd.DataFrame:
     return df.iloc[::-1].rename(columns=_table_cols).reset_index(drop=True)
 
 @patch
-def comparable(self:Dashboard) -> list:
-    "Stored runs with the selected dataset, images per class, image size and epochs (the latest per strategy and backbone)"
+def comparable(self:Dashboard, seed:int|None=None) -> list:
+    "Stored runs with the selected dataset, images per class, image size and epochs (and `seed` if given): the latest per strategy and backbone"
     sel = dict(dataset=self.dataset.value, n_per_class=self.n_per_class.value, size=self.size.value, n_epoch=self.epochs.value)
+    if seed is not None: sel['seed'] = seed
     latest = {(r['strategy'], _bb(r['backbone'])):r for r in self.records if all(r.get(k)==v for k,v in sel.items())}
     return list(latest.values())
 
@@ -417,6 +359,25 @@ def _table_html(self:Dashboard) -> str:
     return (f"{_css}<div style='max-height:240px;max-width:960px;overflow:auto'><table class='tc-tbl'><tr>{head}</tr>{rows}</table></div>"
             f"<small>{len(df)} stored run(s) in {html.escape(str(self.store.path))}; times in UTC</small>")
 
+# %% ../nbs/api/06_widgets.ipynb #x
+def intervals_html(recs:list) -> str:
+    "HTML of `recs`' strategies as the report shows them: the sentence on best, tied and worse, then accuracy intervals and groups"
+    if not recs: return ''
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')   # runs without a test set: the validation split, which the sentence names
+            st = strategy_table(recs)
+    except UserError as e: return f"<small style='color:#b00'>No intervals for these runs: {html.escape(str(e))}</small>"
+    says = '<br>'.join(re.sub(r'`([^`]*)`', r'<code>\1</code>', html.escape(s)) for s in describe_table(st))
+    ft = intervals_frame(st).drop(columns='per class')
+    dot = lambda s: f"<span style='color:{_hex(strategy_color(s))}'>&#9679;</span> {html.escape(s)}"
+    rows = ''.join('<tr>' + ''.join(f'<td>{dot(v) if c=="strategy" else html.escape(str(v))}</td>' for c,v in zip(ft.columns, r)) + '</tr>'
+                   for r in ft.itertuples(index=False))
+    return (f"{_css}<div style='max-width:960px;margin:4px 0'><small>{says}</small><table class='tc-tbl'>"
+            f"<tr>{''.join(f'<th>{h}</th>' for h in ft.columns)}</tr>{rows}</table></div>")
+
+def _hex(c) -> str: return c if isinstance(c, str) else '#%02x%02x%02x' % tuple(int(round(v*255)) for v in c[:3])
+
 # %% ../nbs/api/06_widgets.ipynb #0055
 @patch
 def _draw_curves(self:Dashboard):
@@ -426,15 +387,16 @@ def _draw_curves(self:Dashboard):
                                       history=self.live['history'])]
     recs = [r for r in recs if r.get('history')]
     with self._draw_lock:
-        self.curves.value = fig_png(lambda ax: plot_curves(recs, ax) if recs else _placeholder('learning curves appear here')(ax))
+        self.curves.value = fig_png(lambda ax: plot_learning_curves(recs, ax=ax, notes=True) if recs else _placeholder('learning curves appear here')(ax))
 
 @patch
 def refresh(self:Dashboard):
-    "Redraw the table and charts from the records"
+    "Redraw the intervals, the table and the charts from the records"
     comp = self.comparable()
     with self._draw_lock:
+        self.intervals.value = intervals_html(self.comparable(seed=self.seed.value))
         self.table.value = self._table_html()
-        self.chart.value = fig_png(lambda ax: plot_time(comp, ax) if comp else _placeholder('no stored runs with this dataset, size and epochs')(ax))
+        self.chart.value = fig_png(lambda ax: plot_accuracy_vs_time(comp, ax, notes=True) if comp else _placeholder('no stored runs with this dataset, size and epochs')(ax))
         self.trainable.value = fig_png(lambda ax: plot_trainable(comp, ax) if comp else _placeholder('trainable parameters appear here')(ax))
     self._draw_curves()
 
