@@ -209,6 +209,7 @@ def _start(out:Path, config:dict, resume:bool):
     "The checkpoint to resume from (or None); refuse a folder that holds a model, or an unfinished run without `resume`"
     if out.exists() and not out.is_dir(): raise InputError(f"{out} is a file: --out names the folder to write the model to.")
     ck = out/checkpoint_name
+    for t in out.glob(f'.{checkpoint_name}.*.tmp'): t.unlink()   # left by a run killed while it saved
     if (out/card_name).exists(): raise InputError(f"{out} already holds a trained model ({card_name}): choose another output "
                                                   "folder, or delete this one to train again.")
     if not ck.exists(): return None
@@ -232,8 +233,9 @@ def data_fingerprint(src:ImageSource, split:dict) -> str:
 
 def _measure(probs, targets, level=0.95) -> dict:
     "Accuracy of `probs` on `targets`, with its Wilson interval"
-    k,n = int((np.asarray(probs).argmax(1)==np.asarray(targets)).sum()),len(targets)
-    return dict(accuracy=k/n, ci=list(accuracy_ci(k, n, level)), n=n, level=level)
+    return _counts(int((np.asarray(probs).argmax(1)==np.asarray(targets)).sum()), len(targets), level)
+
+def _counts(k:int, n:int, level=0.95) -> dict: return dict(accuracy=k/n, ci=list(accuracy_ci(k, n, level)), n=n, level=level)
 
 # %% ../nbs/api/07_model.ipynb #0024
 def _sha256(f:Path) -> str:
@@ -443,7 +445,7 @@ def _save_plots(interp, out:Path, k:int) -> dict:
     n = len(interp.vocab)
     interp.plot_confusion_matrix(figsize=(2.5+0.5*n,)*2, dpi=80)
     f1 = out/'confusion_matrix.png'; plt.savefig(f1, bbox_inches='tight'); plt.close('all')
-    interp.plot_top_losses(min(k, len(interp.losses)), nrows=max(1, min(k, len(interp.losses))//3), figsize=(8, 8))
+    interp.plot_top_losses(min(k, len(interp.losses)), nrows=max(1, min(k, len(interp.losses))//3), figsize=(10, 10))
     f2 = out/'top_losses.png'; plt.savefig(f2, bbox_inches='tight'); plt.close('all')
     return dict(confusion_matrix=f1, top_losses=f2)
 
@@ -458,15 +460,15 @@ def evaluate(m,              # a `TrainedModel` or its folder
     m = _as_model(m)
     src,idx,what = _eval_items(m.card, dataset)
     dls = _eval_dls(m, src, idx, bs)
-    with warnings.catch_warnings():
+    learn = Learner(dls, m.model, loss_func=CrossEntropyLossFlat())
+    with warnings.catch_warnings(), learn.no_bar():
         warnings.simplefilter('ignore')
-        learn = Learner(dls, m.model, loss_func=CrossEntropyLossFlat())
         interp = ClassificationInterpretation.from_learner(learn, ds_idx=1)
-    cm = interp.confusion_matrix()
-    res = dict(what=what, **_measure(interp.preds, interp.targs, level), per_class=_per_class(cm, m.classes, level),
-               confusion=pd.DataFrame(cm, index=pd.Index(m.classes, name='true'), columns=pd.Index(m.classes, name='predicted')), interp=interp)
-    if out is not False: res['files'] = _save_plots(interp, Path(ifnone(out, m.path)), k)
-    return res
+        cm = interp.confusion_matrix()
+        files = _save_plots(interp, Path(ifnone(out, m.path)), k) if out is not False else {}
+    return dict(what=what, **_counts(int(np.trace(cm)), int(cm.sum()), level), per_class=_per_class(cm, m.classes, level),
+                confusion=pd.DataFrame(cm, index=pd.Index(m.classes, name='true'), columns=pd.Index(m.classes, name='predicted')),
+                files=files, interp=interp)
 
 # %% ../nbs/api/07_model.ipynb #0063
 class Deployable(nn.Module):
