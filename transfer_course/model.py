@@ -19,7 +19,7 @@ from fastcore.basics import ifnone
 from fastai.vision.all import (Callback, CancelEpochException, GatherPredsCallback, DataBlock, ImageBlock, CategoryBlock,
                                Resize, Normalize, PILImage, Learner, CrossEntropyLossFlat, ClassificationInterpretation,
                                aug_transforms, create_timm_model, create_vision_model, accuracy)
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file, load_file
 import transfer_course
 from .data import get_source, get_dls, test_split, ImageSource, _item_x, _item_y
@@ -111,7 +111,6 @@ def read_checkpoint(f:Path) -> tuple:
     "`(tensors, state)` of checkpoint file `f`: weights under `model.`, the optimizer's and generators' tensors, and a JSON state"
     try:
         ts = load_file(f)
-        from safetensors import safe_open
         with safe_open(f, 'pt') as h: meta = json.loads(h.metadata()['state'])
     except (SafetensorError, OSError, KeyError, json.JSONDecodeError) as e:
         raise DataError(f"The checkpoint {f} cannot be read ({type(e).__name__}): delete it to train from the start.") from None
