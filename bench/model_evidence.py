@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TC = Path(sys.executable).parent/'transfer-course'
 ENV = {**os.environ, 'IN_TEST': '1', 'OMP_NUM_THREADS': '1'}
 out = []
+REPORT = ROOT/'bench'/'results'/'model_evidence.md'
+def flush(): REPORT.write_text('\n\n'.join(out) + '\n')   # after every command: a crash keeps what was measured
 
 def sh(*args, show=True):
     "Run the command, record it and its output in the report"
@@ -19,7 +21,17 @@ def sh(*args, show=True):
         out.append(f"```\n$ {cmd}    # {time.time()-t0:.0f} s, exit {r.returncode}\n{r.stdout.rstrip()}\n```")
         err = [l for l in r.stderr.splitlines() if l.startswith(('transfer-course: error', 'epoch ', 'Resuming'))]
         if err: out.append("stderr:\n```\n" + '\n'.join(err) + "\n```")
+    flush()
     return r
+
+def cli(*args):
+    "The same command, through the same entry point, in this process (for the error messages: no start-up cost)"
+    import contextlib, io
+    from transfer_course.cli import main
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()): rc = main([str(a) for a in args])
+    out.append(f"```\n$ transfer-course {' '.join(map(str, args))}    # exit {rc}\n{err.getvalue().rstrip()}\n```")
+    flush()
 
 def files(d):
     out.append(f"Files in `{d.name}/`:\n\n| file | bytes |\n|---|---:|\n" + '\n'.join(f"| {f.name} | {f.stat().st_size:,} |" for f in sorted(d.iterdir()) if f.is_file()))
@@ -32,7 +44,6 @@ sh(TC, 'train', 'lfw', '--strategy', 'fine_tune', '--epochs', '3', '--augment', 
 sh(TC, 'predict', '--model', d, '--samples', '--k', '2')
 sh(TC, 'evaluate', '--model', d)
 sh(TC, 'export', '--model', d, '--format', 'onnx')
-sh(TC, 'export', '--model', d, '--format', 'torchscript')
 files(d)
 card = json.loads((d/'card.json').read_text())
 out.append("The card (history and versions shortened):\n\n```json\n" + json.dumps({**card, 'history': card['history'][-1:]}, indent=1)[:3000] + "\n```")
@@ -79,19 +90,19 @@ out.append("\n## 4. Damaged model folders: the exact errors\n")
 def copy(name):
     c = work/name; shutil.copytree(d, c, ignore=shutil.ignore_patterns('*.onnx', '*.pt', '*.png')); return c
 c = copy('altered'); f = c/'model.safetensors'; bb = bytearray(f.read_bytes()); bb[len(bb)//2] ^= 0xff; f.write_bytes(bytes(bb))
-out.append("One byte of `model.safetensors` changed:"); sh(TC, 'predict', '--model', c, '--samples')
+out.append("One byte of `model.safetensors` changed:"); cli('predict', '--model', c, '--samples')
 c = copy('truncated'); f = c/'model.safetensors'; f.write_bytes(f.read_bytes()[:-4096])
-out.append("`model.safetensors` cut short by 4 KiB:"); sh(TC, 'predict', '--model', c, '--samples')
+out.append("`model.safetensors` cut short by 4 KiB:"); cli('predict', '--model', c, '--samples')
 c = copy('classes'); k = json.loads((c/'card.json').read_text()); k['classes'].append('cat'); (c/'card.json').write_text(json.dumps(k))
-out.append("A card whose classes do not match the weights (a third class added):"); sh(TC, 'evaluate', '--model', c)
+out.append("A card whose classes do not match the weights (a third class added):"); cli('evaluate', '--model', c)
 c = copy('backbone'); k = json.loads((c/'card.json').read_text()); k['backbone'] = 'efficientnet_lite2'; (c/'card.json').write_text(json.dumps(k))
-out.append("A card naming another backbone:"); sh(TC, 'predict', '--model', c, '--samples')
+out.append("A card naming another backbone:"); cli('predict', '--model', c, '--samples')
 c = copy('missing'); (c/'model.safetensors').unlink()
-out.append("The weights file missing:"); sh(TC, 'export', '--model', c)
+out.append("The weights file missing:"); cli('export', '--model', c)
 c = copy('nocard'); (c/'card.json').unlink()
-out.append("The card missing:"); sh(TC, 'predict', '--model', c, '--samples')
+out.append("The card missing:"); cli('predict', '--model', c, '--samples')
 c = copy('newer'); k = json.loads((c/'card.json').read_text()); k['format_version'] = 2; (c/'card.json').write_text(json.dumps(k))
-out.append("A card from a newer format version:"); sh(TC, 'predict', '--model', c, '--samples')
-(ROOT/'bench'/'results'/'model_evidence.md').write_text('\n\n'.join(out) + '\n')
+out.append("A card from a newer format version:"); cli('predict', '--model', c, '--samples')
+flush()
 shutil.rmtree(work, ignore_errors=True)
 print('\n\n'.join(out))

@@ -200,7 +200,7 @@ def _config(dataset, strategy, backbone, n_epoch, lr, augment, size, n_per_class
     if not 0<test_pct<1: raise InputError(f"test_pct must be between 0 and 1 (exclusive): a model is measured on a test set; got {test_pct!r}.")
     aug = augment if isinstance(augment, bool) else [type(t).__name__ for t in augment]
     return dict(strategy=strategy, backbone=get_backbone(backbone).name, dataset=str(ifnone(dataset, s.dataset)), n_epoch=n_epoch, lr=lr,
-                augment=aug, size=ifnone(size, s.size), n_per_class=ifnone(n_per_class, s.n_per_class), n_valid=ifnone(n_valid, s.n_valid),
+                augment=aug, size=ifnone(size, s.size), n_per_class=n_per_class, n_valid=ifnone(n_valid, s.n_valid),
                 bs=ifnone(bs, s.bs), seed=ifnone(seed, s.seed), test_pct=test_pct, head=head, freeze_to=freeze_to)
 
 # %% ../nbs/api/07_model.ipynb #0022
