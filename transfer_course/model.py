@@ -356,9 +356,10 @@ def _fit_weights(m:nn.Module, sd:dict, card:dict, f:Path):
         "The card and the weights come from different models: copy the model folder again.")
     missing,extra = sorted(set(want)-set(sd)),sorted(set(sd)-set(want))
     bad = sorted(k for k in set(want)&set(sd) if want[k].shape!=sd[k].shape)
-    if missing or extra or bad: raise DataError(f"{f} does not fit a {card['backbone']} network with the card's head ({card['head']}): "
-        f"{len(missing)} tensor(s) missing (e.g. {missing[:2]}), {len(extra)} unexpected (e.g. {extra[:2]}), {len(bad)} of another "
-        "shape. The card and the weights come from different models: copy the model folder again.")
+    if missing or extra or bad:
+        why = [f"{len(ks)} {w} (e.g. {ks[0]})" for ks,w in ((missing, 'missing'), (extra, 'unexpected'), (bad, 'of another shape')) if ks]
+        raise DataError(f"{f} does not fit the network its card describes ({card['backbone']}, head {card['head']}): tensors "
+                        f"{'; '.join(why)}. The card and the weights come from different models: copy the model folder again.")
     m.load_state_dict(sd)
 
 # %% ../nbs/api/07_model.ipynb #0040
