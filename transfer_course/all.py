@@ -16,6 +16,7 @@ from .backbones import *
 from .strategies import *
 from .scaling import *
 from .experiments import *
+from .model import *
 from .stats import *
 from .emoji import *
 from .text import *

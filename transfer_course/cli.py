@@ -41,6 +41,7 @@ def _datasets_cmd(a):
 
 # %% ../nbs/api/08_cli.ipynb #0006
 def _predict_cmd(a):
+    if a.model: return _predict_model_cmd(a)
     items = list(a.images) + ([str(p) for p in sample_photos()] if a.samples else [])
     if not items: raise InputError("No images given: pass one or more image files, or --samples for scikit-image's photos.")
     df = predict_imagenet(items, a.backbone, k=a.k)
@@ -95,6 +96,84 @@ def _compare_cmd(a):
     print(summary_table(df).to_string(index=False))
     print(f"\nReport: {report}")
 
+# %% ../nbs/api/08_cli.ipynb #m001
+from .model import train, load_model, predict as predict_model, evaluate, export, trainable_strategies
+
+# %% ../nbs/api/08_cli.ipynb #m002
+def _size(n:int) -> str: return f"{n/2**20:.1f} MiB" if n>=2**20 else f"{n/2**10:.1f} KiB"
+
+def _train_cmd(a):
+    out = train(a.dataset, a.strategy, a.backbone, a.out, a.epochs, a.lr, a.augment, a.resume, a.size, a.n_per_class, a.n_valid,
+                a.bs, a.seed, a.test_pct, device=a.device)
+    card = json.loads((out/'card.json').read_text())
+    files = {f.name:f.stat().st_size for f in sorted(out.iterdir()) if f.is_file()}
+    if a.json: return print(json.dumps(dict(model=str(out), files=files, test=card['test'], valid=card['valid'], classes=card['classes'],
+                                            history=card['history']), indent=1))
+    t = card['test']
+    print(f"{card['strategy']} · {card['backbone']} · {len(card['classes'])} classes: test accuracy {t['accuracy']:.3f} "
+          f"(95% interval {t['ci'][0]:.3f}-{t['ci'][1]:.3f}, {t['n']} images)\nModel folder {out}:")
+    for n,b in files.items(): print(f"  {n:<22} {_size(b):>10}")
+
+# %% ../nbs/api/08_cli.ipynb #m003
+def _predict_model_cmd(a):
+    items = list(a.images) + ([str(p) for p in sample_photos()] if a.samples else [])
+    if not items: raise InputError("No images given: pass one or more image files, or --samples for scikit-image's photos.")
+    m = load_model(a.model)
+    df = predict_model(m, items, k=a.k)
+    if a.json: return print(json.dumps([dict(image=img, top=[dict(label=l, prob=p) for l,p in zip(g.label, g.prob)])
+                                        for img,g in df.groupby('image', sort=False)], indent=1))
+    print(f"Top-{min(a.k, len(m.classes))} of {len(m.classes)} classes with the model in {a.model}:")
+    for img,g in df.groupby('image', sort=False):
+        print(f"\n{img}")
+        for r,l,p in zip(g['rank'], g.label, g.prob): print(f"  {r}. {l:<40} {p:7.1%}")
+
+# %% ../nbs/api/08_cli.ipynb #m004
+def _evaluate_cmd(a):
+    m = load_model(a.model)
+    r = evaluate(m, a.dataset, out=Path(a.out) if a.out else None, k=a.k)
+    pc = r['per_class'].reset_index()
+    if a.json: return print(json.dumps(dict(what=r['what'], accuracy=r['accuracy'], ci=r['ci'], n=r['n'], per_class=pc.to_dict('records'),
+                                            classes=m.classes, confusion=r['confusion'].values.tolist(),
+                                            files={k:str(v) for k,v in r['files'].items()}), indent=1))
+    print(f"{r['what']}: accuracy {r['accuracy']:.3f} (95% interval {r['ci'][0]:.3f}-{r['ci'][1]:.3f})\n\nPer class:")
+    print(pc.round(3).to_string(index=False))
+    print("\nConfusion matrix (rows: true class, columns: predicted):"); print(r['confusion'].to_string())
+    print('\n' + '\n'.join(f"{k.replace('_', ' ')}: {v}" for k,v in r['files'].items()))
+
+# %% ../nbs/api/08_cli.ipynb #m005
+def _export_cmd(a):
+    r = export(a.model, a.format, a.out)
+    if a.json: return print(json.dumps({k:str(v) if isinstance(v, Path) else v for k,v in r.items()}, indent=1))
+    print(f"Wrote {r['path']} ({_size(r['bytes'])}): 0-1 RGB images in, class probabilities out.\nChecked on {r['n_images']} "
+          f"photos against the torch model: largest difference in a probability {r['max_abs_diff']:.1e}.")
+
+# %% ../nbs/api/08_cli.ipynb #m006
+def _model_cmds(cmd):
+    "Add the `train`, `evaluate` and `export` commands, through `_parser`'s `cmd`"
+    c = cmd('train', _train_cmd, 'fine-tune one strategy and save the model (a folder: safetensors weights and a JSON card)')
+    c.add_argument('dataset', metavar='DATASET_OR_FOLDER', help='dataset name or image folder (one sub-folder per class)')
+    c.add_argument('--strategy', default='fine_tune', choices=trainable_strategies(), help='default: fine_tune')
+    c.add_argument('--backbone', help='backbone name (default: settings)')
+    c.add_argument('--epochs', type=int, help='epochs (default: profile)')
+    c.add_argument('--lr', type=float, default=1e-2, help='base learning rate (default: 0.01)')
+    c.add_argument('--augment', action='store_true', help="augment training batches with fastai's aug_transforms()")
+    c.add_argument('--out', required=True, metavar='DIR', help='the model folder to write')
+    c.add_argument('--resume', action='store_true', help='go on from the checkpoint in --out (after Ctrl-C, a kill or a crash)')
+    for o,h in [('--size', 'image size in pixels'), ('--n-per-class', 'training images per class; 0 = all'),
+                ('--n-valid', 'at most this many validation images per class; 0 = all'), ('--bs', 'batch size'), ('--seed', 'random seed')]:
+        c.add_argument(o, type=int, help=f'{h} (default: profile or settings)')
+    c.add_argument('--test-pct', type=float, default=0.2, help='fraction of each class kept as the test set (default: 0.2)')
+    c.add_argument('--device', help='auto, cpu, cuda or mps (default: settings)')
+    c = cmd('evaluate', _evaluate_cmd, "measure a saved model: accuracy with its interval, per class, the confusion matrix, plots")
+    c.add_argument('--model', required=True, metavar='DIR', help='a model folder from `train`')
+    c.add_argument('--dataset', help="dataset name or image folder (default: the model's own test images)")
+    c.add_argument('--out', help='folder for confusion_matrix.png and top_losses.png (default: the model folder)')
+    c.add_argument('--k', type=int, default=9, help='images in the top-losses grid (default: 9)')
+    c = cmd('export', _export_cmd, 'export a saved model to ONNX or TorchScript, checked against the torch model')
+    c.add_argument('--model', required=True, metavar='DIR', help='a model folder from `train`')
+    c.add_argument('--format', default='onnx', choices=['onnx', 'torchscript'], help='default: onnx')
+    c.add_argument('--out', help='file to write (default: model.onnx or model.torchscript.pt in the model folder)')
+
 # %% ../nbs/api/08_cli.ipynb #0009
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='transfer-course', description="Transfer learning and fine-tuning, the course's tools.")
@@ -113,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--samples', action='store_true', help="also classify the real photos shipped in scikit-image")
     c.add_argument('--backbone', default=None, help='backbone name (default: from settings.ini)')
     c.add_argument('--k', type=int, default=5, help='number of classes to show (default: 5)')
+    c.add_argument('--model', metavar='DIR', help="a model folder from `train`: its classes instead of ImageNet's")
     c = cmd('compare', _compare_cmd, 'compare transfer strategies side by side, and write results, plots and a report')
     c.add_argument('--dataset', help='dataset name or image folder (default: settings)')
     c.add_argument('--backbone', nargs='+', help='one or several backbones (default: settings)')
@@ -131,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], help='default: bf16 on CUDA, else fp32')
     c.add_argument('--workers', help="threads decoding images once before training: a number or auto (default: settings)")
     c.add_argument('--out', help='output folder (default: <results_path>/compare)')
+    _model_cmds(cmd)
     return p
 
 # %% ../nbs/api/08_cli.ipynb #0010
