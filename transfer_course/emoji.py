@@ -18,8 +18,8 @@ from .core import get_settings, MissingError, InputError, ResourceError
 from .data import ImageSource
 
 # %% auto #0
-__all__ = ['emoji_classes', 'emoji_test_file', 'emoji_fonts', 'emoji_table', 'emoji_glyphs', 'render_emoji', 'emoji_source',
-           'emoji_available', 'emoji_counts', 'emoji_grid']
+__all__ = ['emoji_classes', 'emoji_test_file', 'emoji_fonts', 'emoji_test_pct', 'emoji_table', 'emoji_glyphs', 'render_emoji',
+           'emoji_source', 'emoji_available', 'emoji_counts', 'emoji_grid']
 
 # %% ../nbs/api/01a_emoji.ipynb #0006
 emoji_classes = {   # class: the subgroups of Unicode's emoji-test.txt it merges
@@ -202,6 +202,9 @@ def emoji_counts() -> pd.DataFrame:
     n = t.groupby('label')[['color', 'outline']].sum().reindex(list(emoji_classes))
     n.loc['total'] = n.sum()
     return n.assign(subgroups=pd.Series({c:', '.join(s) for c,s in emoji_classes.items()})).fillna('').rename_axis('class')
+
+# %% ../nbs/api/01a_emoji.ipynb #d3bc5d06
+emoji_test_pct = 0.25   # fraction of each class in the fixed test split of `emoji` (309 of 1,237 colour images)
 
 # %% ../nbs/api/01a_emoji.ipynb #0043
 def emoji_grid(n:int=4, # emoji per class
