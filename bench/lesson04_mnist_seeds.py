@@ -39,6 +39,8 @@ def slim(r, chosen):
     return d
 
 recs = [store.get(c.key) for c in cfgs if c.key in store]
+whole = {g for g,n in pd.Series([(r['strategy'], r['n_epoch'], r['lr']) for r in recs]).value_counts().items() if n==len(seeds)}
+recs = [r for r in recs if (r['strategy'], r['n_epoch'], r['lr']) in whole]   # a learning rate is compared only once every seed ran it
 chosen = set()
 for n in (3, 10): chosen |= {r['key'] for r in select_on_valid([r for r in recs if r['n_epoch']==n])}
 out = root/'nbs'/'results'/'l04_mnist_seeds.json'

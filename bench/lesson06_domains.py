@@ -25,8 +25,11 @@ if '--write' not in sys.argv: compare(cfgs, store)
 keep = ['key', 'strategy', 'backbone', 'dataset', 'n_per_class', 'size', 'n_epoch', 'lr', 'seed', 'accuracy', 'test_accuracy',
         'n_valid_images', 'n_test_images', 'n_trainable', 'n_steps', 'train_seconds', 'cpu_seconds']
 recs = [store.get(c.key) for c in cfgs if c.key in store]
+n_seeds = len(common['seeds'])
+whole = {g for g,n in pd.Series([(r['dataset'], r['strategy']) for r in recs]).value_counts().items() if n==n_seeds}
+recs = [r for r in recs if (r['dataset'], r['strategy']) in whole]   # only strategies with every seed: paired tests need them
 slim = [dict({k:r[k] for k in keep}, outcomes=dict(test={k:r['outcomes']['test'][k] for k in ('idx', 'y', 'pred')})) for r in recs]
 out = root/'nbs'/'results'/'l06_domains.json'
 out.write_text(json.dumps(slim, separators=(',', ':')))
 print(records_frame(recs).groupby(['dataset', 'strategy'])[['accuracy', 'test_accuracy', 'train_seconds']].mean().round(3))
-print(f"{out}: {out.stat().st_size/1e3:.0f} kB, {len(recs)} of {len(cfgs)} runs")
+print(f"{out}: {out.stat().st_size/1e3:.0f} kB, {len(recs)} of {len(cfgs)} runs (dataset and strategy with every seed)")
