@@ -2,9 +2,9 @@
 epochs, on this machine (CPU):
 
 1. the trainable parameters of `frozen`, `frozen_bn`, `bitfit`, `bn_only`, `lora` and `full`, from `freeze_table`;
-2. those strategies over three seeds on a far task (MNIST) and a near one (LFW faces vs background), on each dataset's
+3. those strategies over three seeds on a far task (MNIST) and a near one (LFW faces vs background), on each dataset's
    fixed test set, with intervals and the comparison engine's groups (`compare_table`, `describe`);
-3. `stack` and `stack_imagenet` against `concat`, `ensemble` and one backbone alone (`cached_logreg`) on the same MNIST
+2. `stack` and `stack_imagenet` against `concat`, `ensemble` and one backbone alone (`cached_logreg`) on the same MNIST
    images, three seeds, with the three offline backbones.
 
 Finished runs are kept in results/peft/runs (a rerun resumes); the report goes to bench/results/peft_evidence.md and
@@ -22,7 +22,9 @@ store = ResultStore(root/'results'/'peft'/'runs')
 seeds = [1, 2, 3]
 peft = ['frozen', 'frozen_bn', 'bitfit', 'bn_only', 'lora', 'full']
 out = []
-def say(s=''): out.append(s); print(s, flush=True)
+def say(s=''):
+    out.append(s); print(s, flush=True)
+    (root/'bench'/'results'/'peft_evidence.md').write_text('\n'.join(out)+'\n')   # kept as it grows
 
 def table(t, cols=('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group')) -> str:
     return t[[c for c in cols if c in t]].round(3).to_markdown(index=False)
@@ -50,38 +52,27 @@ say('# Parameter-efficient fine-tuning and stacking: evidence\n')
 say(f"Machine: {device_name('cpu')}; torch {torch.__version__}; peft {__import__('peft').__version__}. "
     f"EfficientNet-Lite0 (offline ImageNet weights), fastai's default head, {get_settings().size} px, "
     f"{get_settings().epochs} epochs, lr 1e-2 (each recipe's own use of it), batch size {get_settings().bs}.\n")
+say("Intervals: accuracy with its 95% interval over seeds × test images; `diff_vs_best` is the paired difference with the "
+    "best, its interval, and the Holm-corrected p-value; `group` is `transfer_course.stats.rank_groups`' verdict. Costs are "
+    "medians over seeds: trainable parameters, training seconds, and the process's peak resident memory during the run "
+    "(MB; the process holds earlier runs' memory too, so read it as an upper bound). Seconds are on a shared 2-core CPU: "
+    "a rough guide only.")
+say()
 say('## 1. What each strategy trains (`probe_recipe` → `freeze_table`)\n')
 say(tp.to_markdown(index=False)); say()
 
-# 2. PEFT vs frozen / frozen_bn / full, far and near
-tasks = dict(mnist=dict(n_per_class=40, n_test=50), lfw=dict(n_per_class=40, n_test=0))
-allt = []
-for ds,kw in tasks.items():
-    cfgs = grid(peft, 'efficientnet_lite0', ds, seeds=seeds, device='cpu', test_pct=0.2, **kw)
-    compare(cfgs, store)
-    recs = [store.get(c.key) for c in cfgs]
-    t = compare_table(recs, by='strategy', split='test')
-    c = costs(recs, lambda r: r['strategy'])
-    t = t.join(c, on='label')
-    allt.append(t.assign(task=ds))
-    far = 'far' if ds=='mnist' else 'near'
-    say(f"## 2{'ab'[list(tasks).index(ds)]}. {ds} ({far} task): {kw['n_per_class']} training images per class, "
-        f"{t.attrs['n_images']} test images (the same for every seed), seeds {seeds}\n")
-    say(table(t, ('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group', 'n_trainable',
-                  'train_seconds', 'peak_rss_mb'))); say()
-    say(describe(t)); say()
-pd.concat(allt).round(4).to_csv(root/'nbs'/'results'/'l04b_peft.csv', index=False)
-
-# 3. stacking vs concat, ensemble, and one backbone alone, on the same images
+tasks = dict(mnist=dict(n_per_class=20, n_valid=10, n_test=30), lfw=dict(n_per_class=40, n_test=0))
+# 2. stacking vs concat, ensemble, and one backbone alone, on the same images
 bbs = offline_backbones()
-cfgs = (grid(['stack', 'concat', 'ensemble'], bbs, 'mnist', n_per_class=40, seeds=seeds, device='cpu', test_pct=0.2, n_test=50) +
-        grid(['stack_imagenet', 'cached_logreg'], 'efficientnet_lite0', 'mnist', n_per_class=40, seeds=seeds, device='cpu', test_pct=0.2, n_test=50))
+mn = tasks['mnist']
+cfgs = (grid(['stack', 'concat', 'ensemble'], bbs, 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2) +
+        grid(['stack_imagenet', 'cached_logreg'], 'efficientnet_lite0', 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2))
 compare(cfgs, store)
 recs = [store.get(c.key) for c in cfgs]
 lab = lambda r: r['strategy'] + (' (Lite0)' if isinstance(r['backbone'], str) else f" ({len(r['backbone'])} backbones)")
 t = compare_table(recs, by=lab, split='test').join(costs(recs, lab), on='label')
 t.round(4).to_csv(root/'nbs'/'results'/'l04b_stacking.csv', index=False)
-say(f"## 3. Stacking against concat and ensemble: mnist, 40 training images per class, {t.attrs['n_images']} test images, "
+say(f"## 2. Stacking against concat and ensemble: mnist, {mn['n_per_class']} training images per class, {t.attrs['n_images']} test images, "
     f"seeds {seeds}; backbones {', '.join(bbs)}\n")
 say("What trains on which split: the validation and test images train nothing. `stack` fits one logistic regression per "
     "backbone (level 0) on the training split and feeds a second logistic regression (level 1) the level-0 class "
@@ -94,9 +85,21 @@ say("What trains on which split: the validation and test images train nothing. `
 say(table(t, ('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group', 'n_trainable',
               'train_seconds', 'peak_rss_mb'))); say()
 say(describe(t)); say()
-say("Intervals: accuracy with its 95% interval over seeds × test images; `diff_vs_best` is the paired difference with the "
-    "best, its interval, and the Holm-corrected p-value; `group` is `transfer_course.stats.rank_groups`' verdict. Costs are "
-    "medians over seeds: trainable parameters, training seconds, and the process's peak resident memory during the run "
-    "(MB; the process holds earlier runs' memory too, so read it as an upper bound). Seconds are on a shared 2-core CPU: "
-    "a rough guide only.")
-(root/'bench'/'results'/'peft_evidence.md').write_text('\n'.join(out)+'\n')
+# 3. PEFT vs frozen / frozen_bn / full, far and near
+allt = []
+for ds,kw in tasks.items():
+    cfgs = grid(peft, 'efficientnet_lite0', ds, seeds=seeds, device='cpu', test_pct=0.2, **kw)
+    compare(cfgs, store)
+    recs = [store.get(c.key) for c in cfgs]
+    t = compare_table(recs, by='strategy', split='test')
+    c = costs(recs, lambda r: r['strategy'])
+    t = t.join(c, on='label')
+    allt.append(t.assign(task=ds))
+    far = 'far' if ds=='mnist' else 'near'
+    say(f"## 3{'ab'[list(tasks).index(ds)]}. {ds} ({far} task): {kw['n_per_class']} training images per class, "
+        f"{t.attrs['n_images']} test images (the same for every seed), seeds {seeds}\n")
+    say(table(t, ('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group', 'n_trainable',
+                  'train_seconds', 'peak_rss_mb'))); say()
+    say(describe(t)); say()
+pd.concat(allt).round(4).to_csv(root/'nbs'/'results'/'l04b_peft.csv', index=False)
+
