@@ -10,7 +10,9 @@ epochs, on this machine (CPU):
 Finished runs are kept in results/peft/runs (a rerun resumes); the report goes to bench/results/peft_evidence.md and
 the tables the lesson reads to nbs/results/l04b_*.csv.
 
-    OMP_NUM_THREADS=1 python bench/peft_compare.py
+    OMP_NUM_THREADS=1 python bench/peft_compare.py           # everything, then the report
+    OMP_NUM_THREADS=1 python bench/peft_compare.py peft      # a second process sharing the PEFT runs (no report)
+    OMP_NUM_THREADS=1 python bench/peft_compare.py --stored  # the report from the runs stored so far
 """
 import os, sys, time
 from pathlib import Path
@@ -21,13 +23,30 @@ root = Path(__file__).resolve().parents[1]
 store = ResultStore(root/'results'/'peft'/'runs')
 seeds = [1, 2, 3]
 peft = ['frozen', 'frozen_bn', 'bitfit', 'bn_only', 'lora', 'full']
+WORKER,STORED = 'peft' in sys.argv[1:],'--stored' in sys.argv[1:]
 out = []
 def say(s=''):
     out.append(s); print(s, flush=True)
+    if WORKER: return
     (root/'bench'/'results'/'peft_evidence.md').write_text('\n'.join(out)+'\n')   # kept as it grows
 
 def table(t, cols=('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group')) -> str:
     return t[[c for c in cols if c in t]].round(3).to_markdown(index=False)
+
+def run(cfgs) -> list:
+    "The records of `cfgs`: run (or reused) unless `--stored`, then only those already stored"
+    if not STORED: compare(cfgs, store)
+    return [store.get(c.key) for c in cfgs if c.key in store]
+
+def complete(recs, by) -> tuple:
+    "Records of the seeds that every label with the most seeds has (paired tests need the same seeds), and the labels left out"
+    seen = {}
+    for r in recs: seen.setdefault(by(r), set()).add(r['seed'])
+    if not seen: return [], [], []
+    n = max(map(len, seen.values()))
+    common = set.intersection(*[v for v in seen.values() if len(v)==n])
+    keep = {k for k,v in seen.items() if common <= v}
+    return [r for r in recs if by(r) in keep and r['seed'] in common], sorted(common), sorted(set(seen)-keep)
 
 def costs(recs, by) -> pd.DataFrame:
     "Median cost per label over seeds: trainable parameters, training seconds, peak memory"
@@ -36,18 +55,25 @@ def costs(recs, by) -> pd.DataFrame:
     return df.groupby('label', sort=False).median()
 
 # 1. trainable parameters
+if WORKER: tasks = dict(lfw=dict(n_per_class=40, n_test=0), mnist=dict(n_per_class=20, n_valid=10, n_test=30))
+if WORKER:
+    for ds,kw in tasks.items(): compare(grid(peft, 'efficientnet_lite0', ds, seeds=seeds, device='cpu', test_pct=0.2, **kw), store)
+    sys.exit()
 recipes = dict(frozen=(train_frozen, {}), frozen_bn=(train_frozen_bn, dict(train_bn=False)),
                bitfit=(train_bitfit, dict(train_bn=False)), bn_only=(train_bn_only, dict(train_bn=False)),
                lora=(train_lora, dict(train_bn=False)), full=(train_full, {}))
+tp_file = root/'nbs'/'results'/'l04b_trainable.csv'
 rows = []
-for task,n_out_ds in (('mnist (10 classes)', 'mnist'), ('lfw (2 classes)', 'lfw')):
+for task,n_out_ds in (() if STORED and tp_file.exists() else (('mnist (10 classes)', 'mnist'), ('lfw (2 classes)', 'lfw'))):
     dls = get_dls(n_out_ds, seed=0)
     for k,(t,kw) in recipes.items():
         p = probe_recipe(t, strategy_learner(dls, **kw))
         rows.append(dict(task=task, strategy=k, trainable_body=int(p.n_trainable[:-1].sum()), trainable_head=int(p.n_trainable.iloc[-1]),
                          n_params=int(p.n_params.sum())))
-tp = pd.DataFrame(rows).assign(trainable_pct=lambda d: (100*(d.trainable_body+d.trainable_head)/d.n_params).round(2))
-tp.to_csv(root/'nbs'/'results'/'l04b_trainable.csv', index=False)
+if rows:
+    tp = pd.DataFrame(rows).assign(trainable_pct=lambda d: (100*(d.trainable_body+d.trainable_head)/d.n_params).round(2))
+    tp.to_csv(tp_file, index=False)
+tp = pd.read_csv(tp_file)
 say('# Parameter-efficient fine-tuning and stacking: evidence\n')
 say(f"Machine: {device_name('cpu')}; torch {torch.__version__}; peft {__import__('peft').__version__}. "
     f"EfficientNet-Lite0 (offline ImageNet weights), fastai's default head, {get_settings().size} px, "
@@ -67,13 +93,13 @@ bbs = offline_backbones()
 mn = tasks['mnist']
 cfgs = (grid(['stack', 'concat', 'ensemble'], bbs, 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2) +
         grid(['stack_imagenet', 'cached_logreg'], 'efficientnet_lite0', 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2))
-compare(cfgs, store)
-recs = [store.get(c.key) for c in cfgs]
+recs = run(cfgs)
 lab = lambda r: r['strategy'] + (' (Lite0)' if isinstance(r['backbone'], str) else f" ({len(r['backbone'])} backbones)")
+recs,used,left = complete(recs, lab)
 t = compare_table(recs, by=lab, split='test').join(costs(recs, lab), on='label')
 t.round(4).to_csv(root/'nbs'/'results'/'l04b_stacking.csv', index=False)
 say(f"## 2. Stacking against concat and ensemble: mnist, {mn['n_per_class']} training images per class, {t.attrs['n_images']} test images, "
-    f"seeds {seeds}; backbones {', '.join(bbs)}\n")
+    f"seeds {used}; backbones {', '.join(bbs)}\n" + (f"Not finished in time for every seed, left out: {', '.join(left)}.\n" if left else ''))
 say("What trains on which split: the validation and test images train nothing. `stack` fits one logistic regression per "
     "backbone (level 0) on the training split and feeds a second logistic regression (level 1) the level-0 class "
     "probabilities of the training images **out of fold** (5 stratified folds: each image's probabilities come from a "
@@ -89,15 +115,15 @@ say(describe(t)); say()
 allt = []
 for ds,kw in tasks.items():
     cfgs = grid(peft, 'efficientnet_lite0', ds, seeds=seeds, device='cpu', test_pct=0.2, **kw)
-    compare(cfgs, store)
-    recs = [store.get(c.key) for c in cfgs]
+    recs,used,left = complete(run(cfgs), lambda r: r['strategy'])
+    if not recs: say(f'## {ds}: no finished runs yet\n'); continue
     t = compare_table(recs, by='strategy', split='test')
     c = costs(recs, lambda r: r['strategy'])
     t = t.join(c, on='label')
     allt.append(t.assign(task=ds))
     far = 'far' if ds=='mnist' else 'near'
     say(f"## 3{'ab'[list(tasks).index(ds)]}. {ds} ({far} task): {kw['n_per_class']} training images per class, "
-        f"{t.attrs['n_images']} test images (the same for every seed), seeds {seeds}\n")
+        f"{t.attrs['n_images']} test images (the same for every seed), seeds {used}\n" + (f"Not finished in time for every seed, left out: {', '.join(left)}.\n" if left else ''))
     say(table(t, ('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group', 'n_trainable',
                   'train_seconds', 'peak_rss_mb'))); say()
     say(describe(t)); say()
