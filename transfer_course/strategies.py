@@ -410,9 +410,10 @@ def add_lora(learn, r:int=8, alpha:float|None=None) -> list:
 
 # %% ../nbs/api/03_strategies.ipynb #018ce703
 def train_lora(learn, n_epoch, lr, r=8):
-    "LoRA: rank-`r` adapters beside the frozen pointwise convolutions of the body, and the head, train"
+    "LoRA: rank-`r` adapters beside the frozen pointwise convolutions of the body train at lr/10, the head at lr"
     add_lora(learn, r)
-    learn.fit_one_cycle(n_epoch, lr, cbs=BnEval())
+    n = len(learn.opt.param_lists)
+    learn.fit_one_cycle(n_epoch, np.array([lr/10]*(n-1) + [lr]), cbs=BnEval())
 
 # %% ../nbs/api/03_strategies.ipynb #c085830a
 learner_strategy('bitfit', 'parameter-efficient', train_bitfit, train_bn=False)
