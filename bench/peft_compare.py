@@ -96,7 +96,8 @@ cfgs = (grid(['stack', 'concat', 'ensemble'], bbs, 'mnist', **mn, seeds=seeds, d
 recs = run(cfgs)
 lab = lambda r: r['strategy'] + (' (Lite0)' if isinstance(r['backbone'], str) else f" ({len(r['backbone'])} backbones)")
 recs,used,left = complete(recs, lab)
-t = compare_table(recs, by=lab, split='test').join(costs(recs, lab), on='label')
+t = compare_table(recs, by=lab, split='test'); a = dict(t.attrs)
+t = t.join(costs(recs, lab), on='label'); t.attrs.update(a)
 t.round(4).to_csv(root/'nbs'/'results'/'l04b_stacking.csv', index=False)
 say(f"## 2. Stacking against concat and ensemble: mnist, {mn['n_per_class']} training images per class, {t.attrs['n_images']} test images, "
     f"seeds {used}; backbones {', '.join(bbs)}\n" + (f"Not finished in time for every seed, left out: {', '.join(left)}.\n" if left else ''))
@@ -119,7 +120,7 @@ for ds,kw in tasks.items():
     if not recs: say(f'## {ds}: no finished runs yet\n'); continue
     t = compare_table(recs, by='strategy', split='test')
     c = costs(recs, lambda r: r['strategy'])
-    t = t.join(c, on='label')
+    a = dict(t.attrs); t = t.join(c, on='label'); t.attrs.update(a)
     allt.append(t.assign(task=ds))
     far = 'far' if ds=='mnist' else 'near'
     say(f"## 3{'ab'[list(tasks).index(ds)]}. {ds} ({far} task): {kw['n_per_class']} training images per class, "
