@@ -117,7 +117,11 @@ allt = []
 for ds,kw in tasks.items():
     cfgs = grid(peft, 'efficientnet_lite0', ds, seeds=seeds, device='cpu', test_pct=0.2, **kw)
     recs,used,left = complete(run(cfgs), lambda r: r['strategy'])
-    if not recs: say(f'## {ds}: no finished runs yet\n'); continue
+    if len(used) < 2:
+        done = pd.DataFrame([dict(strategy=r['strategy'], seed=r['seed'], test_accuracy=r.get('test_accuracy'), n_trainable=r['n_trainable'],
+                                  train_seconds=r['train_seconds'], peak_rss_mb=r['peak_rss_mb']) for r in run(cfgs)])
+        say(f"## 3{'ab'[list(tasks).index(ds)]}. {ds}: fewer than two seeds finished for every strategy, so no paired tests yet; the runs stored:\n")
+        say(done.round(3).to_markdown(index=False) if len(done) else '(none)'); say(); continue
     t = compare_table(recs, by='strategy', split='test')
     c = costs(recs, lambda r: r['strategy'])
     a = dict(t.attrs); t = t.join(c, on='label'); t.attrs.update(a)
