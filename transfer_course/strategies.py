@@ -21,7 +21,7 @@ from fastai.torch_core import find_bs
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 from .data import get_dls
-from .backbones import get_backbone, backbone_learner, group_table
+from .backbones import get_backbone, backbone_learner, backbone_model, group_table
 
 # %% auto #0
 __all__ = ['heads', 'make_head', 'strategy_learner', 'train_frozen', 'train_frozen_bn', 'train_partial', 'body_layers',
@@ -29,7 +29,8 @@ __all__ = ['heads', 'make_head', 'strategy_learner', 'train_frozen', 'train_froz
            'train_gradual', 'train_scratch', 'FreezeLog', 'probe_recipe', 'freeze_table', 'RunStopped', 'check_stop',
            'extract_features', 'fit_logreg', 'fit_linear', 'Fit', 'Strategy', 'register_strategy', 'strategy_names',
            'get_strategy', 'History', 'learner_strategy', 'strategies_table', 'default_members', 'run_strategy',
-           'fit_accuracy']
+           'fit_accuracy', 'BnEval', 'train_bitfit', 'train_bn_only', 'pointwise_convs', 'add_lora', 'train_lora',
+           'imagenet_head', 'imagenet_logprobs', 'oof_logreg']
 
 # %% ../nbs/api/03_strategies.ipynb #0007
 heads = ('fastai', 'gap_dense', 'flatten_dense256')
@@ -373,3 +374,112 @@ def run_strategy(name:str, dls, backbone=None, n_epoch:int=2, lr:float=1e-2, see
     return s.run(dls, backbone, n_epoch, lr, seed=seed, **kwargs)
 
 def fit_accuracy(f:Fit) -> float: return float((f.probs.argmax(1)==f.targets).mean())
+
+# %% ../nbs/api/03_strategies.ipynb #c0af7939
+class BnEval(Callback):
+    "Run every BatchNorm layer of the body in inference mode (its pretrained statistics), whether its parameters train or not"
+    def before_train(self):
+        for m in self.model[0].modules():
+            if isinstance(m, bn_types): m.eval()
+
+# %% ../nbs/api/03_strategies.ipynb #ac32ee94
+def train_bitfit(learn, n_epoch, lr):
+    "BitFit: the body's biases and the head train, nothing else; BatchNorm runs with its pretrained statistics"
+    learn.freeze()
+    for n,p in learn.model[0].named_parameters(): p.requires_grad_(n.endswith('bias'))
+    learn.fit_one_cycle(n_epoch, lr, cbs=BnEval())
+
+# %% ../nbs/api/03_strategies.ipynb #6c023d87
+def train_bn_only(learn, n_epoch, lr):
+    "BatchNorm's scale and shift in the body, and the head, train; BatchNorm runs with its pretrained statistics"
+    learn.freeze()
+    for m in learn.model[0].modules():
+        if isinstance(m, bn_types): m.requires_grad_(True)
+    learn.fit_one_cycle(n_epoch, lr, cbs=BnEval())
+
+# %% ../nbs/api/03_strategies.ipynb #9adeea91
+def pointwise_convs(body:nn.Module) -> list:
+    "Names of the 1x1, stride-1, ungrouped convolutions in `body`: where `add_lora` puts adapters"
+    return [n for n,m in body.named_modules() if isinstance(m, nn.Conv2d) and m.kernel_size==(1,1) and m.stride==(1,1) and m.groups==1]
+
+def add_lora(learn, r:int=8, alpha:float|None=None) -> list:
+    "Put `peft` LoRA adapters of rank `r` (scale `alpha`/`r`, default 1) into the body's pointwise convolutions; only they and the head train"
+    from peft import LoraConfig, inject_adapter_in_model
+    names = pointwise_convs(learn.model[0])
+    if not names: raise InputError("This body has no 1x1 convolutions for LoRA adapters.")
+    inject_adapter_in_model(LoraConfig(r=r, lora_alpha=ifnone(alpha, r), target_modules=names, lora_dropout=0.), learn.model[0])
+    for p in learn.model[1].parameters(): p.requires_grad_(True)
+    learn.create_opt()   # the adapters are new parameters: a new optimiser holds them
+    return names
+
+# %% ../nbs/api/03_strategies.ipynb #018ce703
+def train_lora(learn, n_epoch, lr, r=8):
+    "LoRA: rank-`r` adapters beside the frozen pointwise convolutions of the body train at lr/10, the head at lr"
+    add_lora(learn, r)
+    n = len(learn.opt.param_lists)
+    learn.fit_one_cycle(n_epoch, np.array([lr/10]*(n-1) + [lr]), cbs=BnEval())
+
+# %% ../nbs/api/03_strategies.ipynb #c085830a
+learner_strategy('bitfit', 'parameter-efficient', train_bitfit, train_bn=False)
+learner_strategy('bn_only', 'parameter-efficient', train_bn_only, train_bn=False)
+learner_strategy('lora', 'parameter-efficient', train_lora, train_bn=False);
+
+# %% ../nbs/api/03_strategies.ipynb #a8799a96
+def imagenet_head(backbone=None, pretrained:bool=True) -> nn.Linear:
+    "The ImageNet classifier of `backbone` (pretrained unless told): the linear layer on the body's average-pooled features"
+    m = backbone_model(backbone, pretrained)
+    clf = m.get_classifier() if hasattr(m, 'get_classifier') else getattr(m, 'fc', None)
+    if not isinstance(clf, nn.Linear): raise InputError(f"{get_backbone(backbone).name}: its ImageNet classifier is not one linear "
+        "layer on pooled features (as in ResNets and EfficientNets), so its ImageNet probabilities cannot be read from them.")
+    return clf.eval()
+
+@torch.no_grad()
+def imagenet_logprobs(X, clf:nn.Linear) -> torch.Tensor:
+    "Log-probabilities of the 1,000 ImageNet classes from pooled features `X`"
+    return clf(X).log_softmax(1)
+
+# %% ../nbs/api/03_strategies.ipynb #cfc05db6
+def oof_logreg(Xtr, ytr, Xev, n_folds:int=5, seed:int=0) -> tuple:
+    "Logistic-regression probabilities: out-of-fold for `Xtr` (each row from a fit without it), and for `Xev` from a fit on all of `Xtr`"
+    from sklearn.model_selection import StratifiedKFold
+    k = min(n_folds, int(np.bincount(ytr.numpy()).min()))
+    if k<2: raise DataError("Stacking needs at least 2 training images per class, for out-of-fold predictions.")
+    oof = np.zeros((len(Xtr), int(ytr.max())+1), dtype=np.float32)
+    for tr,ho in StratifiedKFold(k, shuffle=True, random_state=seed).split(Xtr.numpy(), ytr.numpy()):
+        tr,ho = torch.as_tensor(tr),torch.as_tensor(ho)
+        oof[ho.numpy()] = fit_logreg(Xtr[tr], ytr[tr], Xtr[ho], seed)
+    return oof, fit_logreg(Xtr, ytr, Xev, seed)
+
+# %% ../nbs/api/03_strategies.ipynb #07b74a78
+def _probs_fit(probs, sets, n_params, n_trainable, t0) -> Fit:
+    "A `Fit` from probabilities of the validation then test images, stacked"
+    nv = len(sets[1][1])
+    test = dict(test_probs=probs[nv:], test_targets=sets[2][1].numpy()) if len(sets)>2 else {}
+    return Fit(probs[:nv], sets[1][1].numpy(), [], n_params, n_trainable, n_seen=len(sets[0][1]),
+               train_seconds=time.perf_counter()-t0, **test)
+
+def _stack_imagenet_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
+    t0 = time.perf_counter()
+    sets,n_body = _cached(dls, [backbone], stop, **kw)
+    clf = imagenet_head(backbone)
+    Z = [imagenet_logprobs(X, clf) for X,_ in sets]
+    probs = fit_logreg(Z[0], sets[0][1], torch.cat(Z[1:]), seed)
+    n_clf = (Z[0].shape[1]+1)*dls.c
+    return _probs_fit(probs, sets, n_body+sum(p.numel() for p in clf.parameters())+n_clf, n_clf, t0)
+
+# %% ../nbs/api/03_strategies.ipynb #72f8389d
+def _stack_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
+    t0 = time.perf_counter()
+    per = [_cached(dls, [b], stop, **kw) for b in _members(backbone)]
+    sets,ytr = per[0][0],per[0][0][0][1]
+    level0 = [oof_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), seed=seed) for s,_ in per]
+    logp = lambda ps: torch.from_numpy(np.log(np.concatenate(ps, 1) + 1e-4))
+    probs = fit_logreg(logp([o for o,_ in level0]), ytr, logp([e for _,e in level0]), seed)
+    n_clf = sum((s[0][0].shape[1]+1)*dls.c for s,_ in per) + (len(per)*dls.c+1)*dls.c
+    return _probs_fit(probs, sets, sum(n for _,n in per)+n_clf, n_clf, t0)
+
+# %% ../nbs/api/03_strategies.ipynb #fd2fcc1a
+register_strategy(Strategy('stack_imagenet', 'stacking', "Stacking on ImageNet: the pretrained network's 1,000 ImageNet "
+                           "probabilities are the inputs of a logistic regression trained on the training split", _stack_imagenet_run))
+register_strategy(Strategy('stack', 'stacking', "Stacking: a logistic regression per backbone on its cached features; a second "
+                           "one learns from their class probabilities, out-of-fold on the training split", _stack_run, multi_backbone=True));
