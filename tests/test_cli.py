@@ -61,7 +61,7 @@ def test_compare_json_has_intervals_groups_and_protocol(tmp_path):
     assert r.returncode==0, r.stderr
     res = json.loads(r.stdout)
     assert set(res)=={'protocol', 'summary', 'strategies', 'runs'}
-    assert len(res['runs'])==4 and [s['label'] for s in res['strategies']].count('frozen')==1   # each strategy at its chosen lr
+    assert len(res['runs'])==3 and [s['label'] for s in res['strategies']].count('frozen')==1   # frozen at both lrs, cached_logreg (no lr) once; each strategy at its chosen lr
     for s in res['strategies']:
         assert s['lo'] <= s['accuracy'] <= s['hi'] and s['group'] in ('best', 'tied', 'worse') and s['n_images']>0
     assert sum(s['group']=='best' for s in res['strategies'])==1

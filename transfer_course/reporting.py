@@ -67,7 +67,8 @@ def intervals_frame(t:pd.DataFrame) -> pd.DataFrame:
                          'group': t.group})
 
 # %% ../nbs/api/05_reporting.ipynb #753eeca7
-_palette = [c for i,c in enumerate(colormaps['tab10'].colors) if i!=7] + ['#000000', '#393b79', '#008080', '#7f7f7f']
+_palette = ([c for i,c in enumerate(colormaps['tab10'].colors) if i!=7] + ['#000000', '#393b79', '#008080', '#7f7f7f']
+            + [colormaps['tab20'].colors[i] for i in (1, 3, 5, 9, 11, 13, 17, 19)])   # the light shades last
 
 def strategy_color(name:str):
     "The colour of strategy `name` in every chart (a suffix like ' · efficientnet_lite1' or ' (running)' ignored)"
