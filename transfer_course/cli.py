@@ -41,13 +41,15 @@ def _datasets_cmd(a):
 
 # %% ../nbs/api/08_cli.ipynb #0006
 def _predict_cmd(a):
-    if a.model: return _predict_model_cmd(a)
     items = list(a.images) + ([str(p) for p in sample_photos()] if a.samples else [])
     if not items: raise InputError("No images given: pass one or more image files, or --samples for scikit-image's photos.")
-    df = predict_imagenet(items, a.backbone, k=a.k)
+    if a.model:
+        m = load_model(a.model)
+        df,title = predict_model(m, items, k=a.k),f"Top-{min(a.k, len(m.classes))} of {len(m.classes)} classes with the model in {a.model}:"
+    else: df,title = predict_imagenet(items, a.backbone, k=a.k),f"ImageNet top-{a.k} with {get_backbone(a.backbone).name}:"
     if a.json: return print(json.dumps([dict(image=img, top=[dict(label=l, prob=p) for l,p in zip(g.label, g.prob)])
                                         for img,g in df.groupby('image', sort=False)], indent=1))
-    print(f"ImageNet top-{a.k} with {get_backbone(a.backbone).name}:")
+    print(title)
     for img,g in df.groupby('image', sort=False):
         print(f"\n{img}")
         for r,l,p in zip(g['rank'], g.label, g.prob): print(f"  {r}. {l:<40} {p:7.1%}")
@@ -113,19 +115,6 @@ def _train_cmd(a):
     print(f"{card['strategy']} · {card['backbone']} · {len(card['classes'])} classes: test accuracy {t['accuracy']:.3f} "
           f"(95% interval {t['ci'][0]:.3f}-{t['ci'][1]:.3f}, {t['n']} images)\nModel folder {out}:")
     for n,b in files.items(): print(f"  {n:<22} {_size(b):>10}")
-
-# %% ../nbs/api/08_cli.ipynb #m003
-def _predict_model_cmd(a):
-    items = list(a.images) + ([str(p) for p in sample_photos()] if a.samples else [])
-    if not items: raise InputError("No images given: pass one or more image files, or --samples for scikit-image's photos.")
-    m = load_model(a.model)
-    df = predict_model(m, items, k=a.k)
-    if a.json: return print(json.dumps([dict(image=img, top=[dict(label=l, prob=p) for l,p in zip(g.label, g.prob)])
-                                        for img,g in df.groupby('image', sort=False)], indent=1))
-    print(f"Top-{min(a.k, len(m.classes))} of {len(m.classes)} classes with the model in {a.model}:")
-    for img,g in df.groupby('image', sort=False):
-        print(f"\n{img}")
-        for r,l,p in zip(g['rank'], g.label, g.prob): print(f"  {r}. {l:<40} {p:7.1%}")
 
 # %% ../nbs/api/08_cli.ipynb #m004
 def _evaluate_cmd(a):

@@ -16,10 +16,11 @@ from torch import nn
 from fastai.vision.all import Datasets, Categorize, Callback, TrainEvalCallback
 from .core import InputError
 from .data import ImageSource, _item_x, _item_y
+from .strategies import BnEval
 
 # %% auto #0
 __all__ = ['corruption_kinds', 'corrupt', 'shifted_source', 'relabel_source', 'digits_source', 'source_dl', 'predict_on',
-           'accuracy_on', 'tune_only', 'BnEval']
+           'accuracy_on', 'tune_only']
 
 # %% ../nbs/api/03b_shift.ipynb #0005
 corruption_kinds = ('none', 'blur', 'noise', 'contrast', 'invert', 'rotate', 'mirror', 'patch')
@@ -92,11 +93,3 @@ def tune_only(learn, groups) -> list:
         for p in ps: p.requires_grad_(i in groups)
     learn.opt.clear_state()
     return [sum(p.numel() for p in ps if p.requires_grad) for ps in learn.opt.param_lists]
-
-# %% ../nbs/api/03b_shift.ipynb #0035
-class BnEval(Callback):
-    "Keep every BatchNorm layer in eval mode (its running statistics fixed) while training; their weights still train"
-    run_after = TrainEvalCallback
-    def before_train(self):
-        for m in self.model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()

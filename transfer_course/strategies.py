@@ -15,7 +15,7 @@ import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import ifnone
-from fastai.vision.all import (Learner, Callback, BnFreeze, CancelFitException, accuracy, params, num_features_model,
+from fastai.vision.all import (Learner, Callback, TrainEvalCallback, BnFreeze, CancelFitException, accuracy, params, num_features_model,
                                dummy_eval, bn_types)
 from fastai.torch_core import find_bs
 from fastai.callback.fp16 import MixedPrecision
@@ -377,17 +377,19 @@ def fit_accuracy(f:Fit) -> float: return float((f.probs.argmax(1)==f.targets).me
 
 # %% ../nbs/api/03_strategies.ipynb #c0af7939
 class BnEval(Callback):
-    "Run every BatchNorm layer of the body in inference mode (its pretrained statistics), whether its parameters train or not"
+    "Run BatchNorm layers in inference mode while training (their statistics fixed), whether their weights train or not: the whole model's, or the body's alone (`body_only`)"
+    run_after = TrainEvalCallback
+    def __init__(self, body_only:bool=False): self.body_only = body_only
     def before_train(self):
-        for m in self.model[0].modules():
-            if isinstance(m, bn_types): m.eval()
+        for m in (self.model[0] if self.body_only else self.model).modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
 
 # %% ../nbs/api/03_strategies.ipynb #ac32ee94
 def train_bitfit(learn, n_epoch, lr):
     "BitFit: the body's biases and the head train, nothing else; BatchNorm runs with its pretrained statistics"
     learn.freeze()
     for n,p in learn.model[0].named_parameters(): p.requires_grad_(n.endswith('bias'))
-    learn.fit_one_cycle(n_epoch, lr, cbs=BnEval())
+    learn.fit_one_cycle(n_epoch, lr, cbs=BnEval(body_only=True))
 
 # %% ../nbs/api/03_strategies.ipynb #6c023d87
 def train_bn_only(learn, n_epoch, lr):
@@ -395,7 +397,7 @@ def train_bn_only(learn, n_epoch, lr):
     learn.freeze()
     for m in learn.model[0].modules():
         if isinstance(m, bn_types): m.requires_grad_(True)
-    learn.fit_one_cycle(n_epoch, lr, cbs=BnEval())
+    learn.fit_one_cycle(n_epoch, lr, cbs=BnEval(body_only=True))
 
 # %% ../nbs/api/03_strategies.ipynb #9adeea91
 def pointwise_convs(body:nn.Module) -> list:
@@ -417,7 +419,7 @@ def train_lora(learn, n_epoch, lr, r=8):
     "LoRA: rank-`r` adapters beside the frozen pointwise convolutions of the body train at lr/10, the head at lr"
     add_lora(learn, r)
     n = len(learn.opt.param_lists)
-    learn.fit_one_cycle(n_epoch, np.array([lr/10]*(n-1) + [lr]), cbs=BnEval())
+    learn.fit_one_cycle(n_epoch, np.array([lr/10]*(n-1) + [lr]), cbs=BnEval(body_only=True))
 
 # %% ../nbs/api/03_strategies.ipynb #c085830a
 learner_strategy('bitfit', 'parameter-efficient', train_bitfit, train_bn=False)
