@@ -60,7 +60,8 @@ class RunConfig:
 
     @property
     def label(self) -> str:
-        return f"{self.strategy} · {_bb(self.backbone)} · {self.dataset} · {self.n_per_class}/class · {self.size}px · lr {self.lr:g} · seed {self.seed}"
+        lr = '' if 'lr' in get_strategy(self.strategy).ignores else f" · lr {self.lr:g}"   # a logistic regression has none
+        return f"{self.strategy} · {_bb(self.backbone)} · {self.dataset} · {self.n_per_class}/class · {self.size}px{lr} · seed {self.seed}"
 
 # %% ../nbs/api/04_experiments.ipynb #0009
 class PeakMemory:

@@ -95,19 +95,11 @@ def _agresti_min(n10, n01, n, level) -> tuple:
     h = sps.norm.ppf(0.5+level/2)*se
     return max(-1., d-h), min(1., d+h)
 
-def _sign_flip_p(d, n_resamples) -> float:
-    "Two-sided p-value of a sign-flip permutation test of the mean of `d` (zeros dropped: they flip to themselves)"
-    d = d[d != 0]
-    if d.size == 0: return 1.
-    t = sps.permutation_test((d,), lambda v, axis: v.mean(axis), permutation_type='samples', vectorized=True,
-                             n_resamples=n_resamples, rng=0)
-    return float(t.pvalue)
 
 # %% ../nbs/api/03e_stats.ipynb #0031
 def paired(a,                    # bool array, images or seeds × images: which `a` got right
            b,                    # the same for `b`, on the same images (and seeds)
            level:float=0.95,     # confidence level
-           n_resamples:int=9999, # random sign flips for the test with several seeds (all of them, when fewer)
           ) -> Paired:
     "Paired comparison of `a` with `b` on the same images: difference `a − b`, its interval, p-value, discordant counts"
     _check_level(level); a,b = _as_correct(a, 'a'),_as_correct(b, 'b')
@@ -119,8 +111,8 @@ def paired(a,                    # bool array, images or seeds × images: which 
         p = mcnemar([[int((a & b).sum()), n10], [n01, int((~a & ~b).sum())]], exact=True).pvalue
     else:
         d = a.astype(float) - b; _,var,df = _mean_var(d)
-        h = sps.t.ppf(0.5+level/2, df)*np.sqrt(var); lo,hi = max(-1., diff-h),min(1., diff+h)
-        p = _sign_flip_p(d.mean(0), n_resamples)
+        se = np.sqrt(var); h = sps.t.ppf(0.5+level/2, df)*se; lo,hi = max(-1., diff-h),min(1., diff+h)
+        p = 2*sps.t.sf(abs(diff)/se, df) if se > 0 else float(diff == 0)   # the t test of the interval's statistic
     return Paired(diff, float(lo), float(hi), float(p), n01, n10)
 
 # %% ../nbs/api/03e_stats.ipynb #0044
