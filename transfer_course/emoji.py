@@ -8,7 +8,7 @@ Docs: https://transfer-course.github.io/transfer-course/api/emoji.html.md"""
 
 # %% ../nbs/api/01a_emoji.ipynb #0003
 from __future__ import annotations
-import os, re, tempfile, warnings
+import os, re, tempfile, warnings, hashlib
 from functools import lru_cache
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -19,7 +19,7 @@ from .data import ImageSource
 
 # %% auto #0
 __all__ = ['emoji_classes', 'emoji_test_file', 'emoji_fonts', 'emoji_test_pct', 'emoji_table', 'emoji_glyphs', 'render_emoji',
-           'emoji_source', 'emoji_available', 'emoji_counts', 'emoji_grid']
+           'emoji_version', 'emoji_source', 'emoji_available', 'emoji_counts', 'emoji_grid']
 
 # %% ../nbs/api/01a_emoji.ipynb #0006
 emoji_classes = {   # class: the subgroups of Unicode's emoji-test.txt it merges
@@ -141,10 +141,28 @@ def render_emoji(chars, # an emoji (a string) or a list of them
     return xs
 
 # %% ../nbs/api/01a_emoji.ipynb #0027
-_emoji_version = '1'
+_emoji_version = '1'   # the drawing code's version: raised when a change to the code changes the pictures
 
-def _cache_file(style:str, size:int, path=None) -> Path:
-    return Path(ifnone(path, get_settings().data_path/'emoji'))/f'emoji_{style}_{size}px_v{_emoji_version}.npz'
+@lru_cache(maxsize=8)
+def _sha(f:str, n_bytes:int, mtime_ns:int) -> str: return hashlib.sha256(Path(f).read_bytes()).hexdigest()
+
+def emoji_version(style:str='color', # 'color' or 'outline'
+                  size:int=64, # image size (for a cached set, when the fonts are not installed)
+                  path=None, # cache folder (default: the settings' `data_path`/emoji)
+                 ) -> str|None:
+    "Which drawings `emoji_source` gives here: a fingerprint of the drawing code, the font and Unicode's list; else the newest cache's; else None"
+    _check_style(style)
+    fs = [emoji_fonts[style], emoji_test_file]
+    if all(f.is_file() for f in fs):
+        parts = [_emoji_version] + [_sha(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in fs]
+        return hashlib.sha256(' '.join(parts).encode()).hexdigest()[:12]
+    cached = sorted(Path(ifnone(path, get_settings().data_path/'emoji')).glob(f'emoji_{style}_{size}px_*.npz'), key=lambda f: f.stat().st_mtime)
+    return cached[-1].stem.rsplit('_', 1)[1] if cached else None
+
+def _cache_file(style:str, size:int, path=None) -> Path|None:
+    "Where the drawings of `style` at `size` for this font release are cached (None: no font and no cache)"
+    v = emoji_version(style, size, path)
+    return None if v is None else Path(ifnone(path, get_settings().data_path/'emoji'))/f'emoji_{style}_{size}px_{v}.npz'
 
 def _save(f:Path, **arrays):
     "Write `arrays` to `f` atomically: to a temporary file in the same folder, then renamed"
@@ -174,7 +192,7 @@ def emoji_source(style:str='color', # 'color' (Noto Color Emoji) or 'outline' (S
     "Emoji of `emoji_classes` drawn in `style`, labelled by class: drawn once, then read from a cache"
     _check_style(style); _check_size(size)
     f = _cache_file(style, size, path)
-    d = _load(f, size)
+    d = _load(f, size) if f else None
     if d is None:
         t = emoji_table().dropna(subset=['label'])
         t = t[emoji_glyphs(t.char.tolist(), style)]
@@ -191,7 +209,8 @@ def emoji_available(style:str='color', # 'color' or 'outline'
                    ) -> bool:
     "Can `emoji_source(style, size)` be loaded here: cached already, or its font and Unicode's emoji list installed?"
     _check_style(style)
-    if _cache_file(style, size, path).exists(): return True
+    f = _cache_file(style, size, path)
+    if f and f.exists(): return True
     return emoji_fonts[style].is_file() and emoji_test_file.is_file() and (style!='color' or features.check('raqm'))
 
 # %% ../nbs/api/01a_emoji.ipynb #0034

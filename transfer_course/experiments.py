@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, psutil
 from fastcore.basics import ifnone, patch
 import transfer_course
-from .data import get_dls, get_source, ImageSource, dataset_names, resolve_workers
+from .data import get_dls, get_source, ImageSource, dataset_names, dataset_version, _datasets, resolve_workers
 from .backbones import get_backbone
 from .strategies import get_strategy, run_strategy, strategy_names, default_members, RunStopped
 
@@ -241,8 +241,10 @@ def _listify(x): return [] if x is None else list(x) if isinstance(x, (list, tup
 lr_grid = (1e-3, 3e-3, 1e-2)   # the learning rates `lr='auto'` tries, each strategy's chosen on validation accuracy
 
 def dataset_identity(dataset:str) -> str:
-    "What results on `dataset` are keyed by: its name for a named dataset, else the folder's path and fingerprint"
-    return '' if dataset in dataset_names() else get_source(dataset).identity
+    "What results on `dataset` are keyed by, besides its name: a folder's path and fingerprint, a named dataset's version"
+    if dataset not in dataset_names(): return get_source(dataset).identity
+    v = dataset_version(dataset)   # emoji drawn from another font release are other data
+    return '' if v is None or v==_datasets[dataset].base_version else f'{dataset}@{v}'
 
 def grid(strategies=None, # strategy names (default: all)
          backbones=None,  # backbone names (default: settings); combining strategies take them all
