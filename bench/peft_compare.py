@@ -4,8 +4,8 @@ epochs, on this machine (CPU):
 1. the trainable parameters of `frozen`, `frozen_bn`, `bitfit`, `bn_only`, `lora` and `full`, from `freeze_table`;
 3. those strategies over three seeds on a far task (MNIST) and a near one (LFW faces vs background), on each dataset's
    fixed test set, with intervals and the comparison engine's groups (`compare_table`, `describe`);
-2. `stack` and `stack_imagenet` against `concat`, `ensemble` and one backbone alone (`cached_logreg`) on the same MNIST
-   images, three seeds, with the three offline backbones.
+2. `stack` and `stack_imagenet` against `concat`, `ensemble`, the confidence `cascade` and one backbone alone
+   (`cached_logreg`) on the same MNIST images, three seeds, with the three offline backbones.
 
 Finished runs are kept in results/peft/runs (a rerun resumes); the report goes to bench/results/peft_evidence.md and
 the tables the lesson reads to nbs/results/l04b_*.csv.
@@ -13,6 +13,7 @@ the tables the lesson reads to nbs/results/l04b_*.csv.
     OMP_NUM_THREADS=1 python bench/peft_compare.py           # everything, then the report
     OMP_NUM_THREADS=1 python bench/peft_compare.py peft      # a second process sharing the PEFT runs (no report)
     OMP_NUM_THREADS=1 python bench/peft_compare.py --stored  # the report from the runs stored so far
+    OMP_NUM_THREADS=1 python bench/peft_compare.py stacking  # part 2 alone: its section of the report and its table
 """
 import os, sys, time
 from pathlib import Path
@@ -23,12 +24,13 @@ root = Path(__file__).resolve().parents[1]
 store = ResultStore(root/'results'/'peft'/'runs')
 seeds = [1, 2, 3]
 peft = ['frozen', 'frozen_bn', 'bitfit', 'bn_only', 'lora', 'full']
-WORKER,STORED = 'peft' in sys.argv[1:],'--stored' in sys.argv[1:]
+WORKER,STORED,STACKING = 'peft' in sys.argv[1:],'--stored' in sys.argv[1:],'stacking' in sys.argv[1:]
+report = root/'bench'/'results'/'peft_evidence.md'
 out = []
 def say(s=''):
     out.append(s); print(s, flush=True)
-    if WORKER: return
-    (root/'bench'/'results'/'peft_evidence.md').write_text('\n'.join(out)+'\n')   # kept as it grows
+    if WORKER or STACKING: return
+    report.write_text('\n'.join(out)+'\n')   # kept as it grows
 
 def table(t, cols=('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group')) -> str:
     return t[[c for c in cols if c in t]].round(3).to_markdown(index=False)
@@ -64,7 +66,7 @@ recipes = dict(frozen=(train_frozen, {}), frozen_bn=(train_frozen_bn, dict(train
                lora=(train_lora, dict(train_bn=False)), full=(train_full, {}))
 tp_file = root/'nbs'/'results'/'l04b_trainable.csv'
 rows = []
-for task,n_out_ds in (() if STORED and tp_file.exists() else (('mnist (10 classes)', 'mnist'), ('lfw (2 classes)', 'lfw'))):
+for task,n_out_ds in (() if (STORED or STACKING) and tp_file.exists() else (('mnist (10 classes)', 'mnist'), ('lfw (2 classes)', 'lfw'))):
     dls = get_dls(n_out_ds, seed=0)
     for k,(t,kw) in recipes.items():
         p = probe_recipe(t, strategy_learner(dls, **kw))
@@ -91,7 +93,8 @@ tasks = dict(mnist=dict(n_per_class=20, n_valid=10, n_test=30), lfw=dict(n_per_c
 # 2. stacking vs concat, ensemble, and one backbone alone, on the same images
 bbs = offline_backbones()
 mn = tasks['mnist']
-cfgs = (grid(['stack', 'concat', 'ensemble'], bbs, 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2) +
+if STACKING: out.clear()
+cfgs = (grid(['stack', 'concat', 'ensemble', 'cascade'], bbs, 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2) +
         grid(['stack_imagenet', 'cached_logreg'], 'efficientnet_lite0', 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2))
 recs = run(cfgs)
 lab = lambda r: r['strategy'] + (' (Lite0)' if isinstance(r['backbone'], str) else f" ({len(r['backbone'])} backbones)")
@@ -108,10 +111,19 @@ say("What trains on which split: the validation and test images train nothing. `
     "probabilities of the level-0 model fitted on the whole training split. `stack_imagenet` feeds the pretrained "
     "network's 1,000 ImageNet probabilities (a model that never saw these images) to a logistic regression fitted on the "
     "training split. `concat` fits one logistic regression on the concatenated features; `ensemble` averages three "
-    "frozen-body fastai learners.\n")
+    "frozen-body fastai learners; `cascade` lets Lite0's logistic regression answer when its top probability reaches a "
+    "threshold chosen on the validation split (the lowest within 1 point of the three logistic regressions' average "
+    "there) and passes the other images on to that average.\n")
 say(table(t, ('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group', 'n_trainable',
               'train_seconds', 'peak_rss_mb'))); say()
 say(describe(t)); say()
+cas = pd.DataFrame([dict(seed=r['seed'], threshold=r['cascade_threshold'], passed_valid=r['passed_valid'], passed_test=r['passed_test'])
+                    for r in recs if r['strategy']=='cascade'])
+say("The cascade's threshold and the share of images it passed on to the three models, per seed:\n")
+say(cas.round(3).to_markdown(index=False)); say()
+if STACKING:   # this section of the report replaced, the rest kept
+    old = report.read_text(); a,b = old.index('## 2. Stacking'),old.index('## 3a.')
+    report.write_text(old[:a] + '\n'.join(out) + '\n' + old[b:]); sys.exit()
 # 3. PEFT vs frozen / frozen_bn / full, far and near
 allt = []
 for ds,kw in tasks.items():

@@ -3,7 +3,7 @@
 Modules:
 
 - `transfer_course.backbones`: The pretrained models the course uses: real ImageNet weights that load offline, any timm or torchvision model online, how each splits into body, head and parameter groups, and ImageNet predictions.
-- `transfer_course.cli`: `transfer-course`: list backbones and datasets, classify photos with a pretrained network, and (see `transfer_course.experiments`) compare transfer strategies.
+- `transfer_course.cli`: `transfer-course`: list backbones, datasets and strategies; classify photos with a pretrained network; compare transfer strategies with intervals (`compare`); and train one model, keep it, and use it (`train`, `predict --model`, `evaluate`, `export`).
 - `transfer_course.data`: Real datasets as fastai `DataLoaders`: three that need no network (LFW faces, MNIST, Fashion-MNIST), two that are downloaded (Oxford-IIIT Pets, Imagenette), and any folder of images; with a fixed validation set, a chosen number of training images per class, and clear messages for bad input.
 - `transfer_course.emoji`: A colour image dataset of drawn objects that needs no network: emoji from Debian's fonts, in twelve classes of faces, people, animals, plants, food, places, vehicles and things, labelled by Unicode's emoji groups; in colour (Noto Color Emoji) and as black outlines (Symbola), the same classes in another style.
 - `transfer_course.experiments`: Run one strategy on one configuration and measure it honestly; compare a grid of them; keep every finished result in a store that a rerun resumes from.

@@ -1,5 +1,6 @@
-"""`transfer-course`: list backbones and datasets, classify photos with a pretrained network, and (see
-`transfer_course.experiments`) compare transfer strategies.
+"""`transfer-course`: list backbones, datasets and strategies; classify photos with a pretrained network; compare
+transfer strategies with intervals (`compare`); and train one model, keep it, and use it (`train`, `predict --model`,
+`evaluate`, `export`).
 
 Docs: https://transfer-course.github.io/transfer-course/api/cli.html.md"""
 

@@ -128,7 +128,7 @@ def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, s
                images_per_second=round(fit.n_seen/fit.train_seconds, 1) if fit.train_seconds else None,
                peak_rss_mb=round(mem.peak_mb, 1), cuda_max_mb=round(torch.cuda.max_memory_allocated()/2**20, 1) if cuda else None,
                history=fit.history, groups=fit.groups.to_dict('records') if fit.groups is not None else [],
-               n_steps=int(fit.n_steps), n_seen=int(fit.n_seen), outcomes=_outcomes(fit, dls),
+               n_steps=int(fit.n_steps), n_seen=int(fit.n_seen), outcomes=_outcomes(fit, dls), **(fit.extra or {}),
                **(dict(test_accuracy=_metrics(fit.test_probs, fit.test_targets)['accuracy'], n_test_images=len(fit.test_targets))
                   if fit.test_probs is not None else {}),
                device_name=device_name(cfg.device), versions=versions(),

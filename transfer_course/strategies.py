@@ -30,7 +30,7 @@ __all__ = ['heads', 'make_head', 'strategy_learner', 'train_frozen', 'train_froz
            'extract_features', 'fit_logreg', 'fit_linear', 'Fit', 'Strategy', 'register_strategy', 'strategy_names',
            'get_strategy', 'History', 'learner_strategy', 'strategies_table', 'default_members', 'run_strategy',
            'fit_accuracy', 'BnEval', 'train_bitfit', 'train_bn_only', 'pointwise_convs', 'add_lora', 'train_lora',
-           'imagenet_head', 'imagenet_logprobs', 'oof_logreg']
+           'imagenet_head', 'imagenet_logprobs', 'oof_logreg', 'cascade_threshold']
 
 # %% ../nbs/api/03_strategies.ipynb #0007
 heads = ('fastai', 'gap_dense', 'flatten_dense256')
@@ -224,6 +224,7 @@ class Fit:
     groups:pd.DataFrame|None=None; n_seen:int=0; train_seconds:float=0.; learn:object=None
     test_probs:np.ndarray|None=None; test_targets:np.ndarray|None=None   # on the test set, when the `DataLoaders` have one
     n_steps:int=0   # optimizer steps
+    extra:dict|None=None   # figures of this strategy's own for its record (e.g. a cascade's threshold)
 
 @dataclass
 class Strategy:
@@ -482,6 +483,40 @@ def _stack_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None,
 
 # %% ../nbs/api/03_strategies.ipynb #fd2fcc1a
 register_strategy(Strategy('stack_imagenet', 'stacking', "Stacking on ImageNet: the pretrained network's 1,000 ImageNet "
-                           "probabilities are the inputs of a logistic regression trained on the training split", _stack_imagenet_run))
+                           "probabilities are the inputs of a logistic regression trained on the training split", _stack_imagenet_run,
+                           ignores=('head', 'n_epoch', 'lr')))
 register_strategy(Strategy('stack', 'stacking', "Stacking: a logistic regression per backbone on its cached features; a second "
-                           "one learns from their class probabilities, out-of-fold on the training split", _stack_run, multi_backbone=True));
+                           "one learns from their class probabilities, out-of-fold on the training split", _stack_run, multi_backbone=True,
+                           ignores=('head', 'n_epoch', 'lr')));
+
+# %% ../nbs/api/03_strategies.ipynb #cascade1
+def cascade_threshold(conf,   # the first model's confidence (top probability) per image
+                      first,  # the first model's probabilities, images × classes
+                      second, # the probabilities of what answers the images passed on
+                      y,      # the true classes
+                      tol:float=0.01, # accuracy the cascade may give up against `second`
+                     ) -> float:
+    "The lowest threshold whose cascade (`first` where `conf` >= it, else `second`) is within `tol` of `second`'s accuracy on `y`"
+    conf,y = np.asarray(conf),np.asarray(y)
+    acc = lambda t: float((np.where((conf>=t)[:,None], first, second).argmax(1)==y).mean())
+    target = float((np.asarray(second).argmax(1)==y).mean()) - tol
+    return float(next(t for t in np.unique(np.r_[0., conf, 1.01]) if acc(t) >= target))   # 1.01: every image passed on
+
+def _cascade_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
+    t0 = time.perf_counter()
+    per = [_cached(dls, [b], stop, **kw) for b in _members(backbone)]
+    sets,ytr,nv = per[0][0],per[0][0][0][1],len(per[0][0][1][1])
+    P = [fit_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), seed) for s,_ in per]   # validation then test images
+    first,ens = P[0],np.mean(P, 0)
+    conf = first.max(1)
+    t = cascade_threshold(conf[:nv], first[:nv], ens[:nv], sets[1][1].numpy())
+    passed = conf < t
+    n_clf = sum((s[0][0].shape[1]+1)*dls.c for s,_ in per)
+    fit = _probs_fit(np.where(passed[:,None], ens, first), sets, sum(n for _,n in per)+n_clf, n_clf, t0)
+    fit.extra = dict(cascade_threshold=t, passed_valid=float(passed[:nv].mean()),
+                     **(dict(passed_test=float(passed[nv:].mean())) if len(sets)>2 else {}))
+    return fit
+
+register_strategy(Strategy('cascade', 'ensemble', "A confidence cascade: the first backbone's logistic regression answers "
+                           "when sure (a threshold chosen on validation); the average of every backbone's takes the rest",
+                           _cascade_run, multi_backbone=True, ignores=('head', 'n_epoch', 'lr')));
