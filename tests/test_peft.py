@@ -1,4 +1,4 @@
-"""Parameter-efficient strategies (`bitfit`, `bn_only`, `lora`) and stacking (`stack_imagenet`, `stack`): what each trains,
+"""Parameter-efficient strategies (`bitfit`, `bn_only`, `lora`), stacking (`stack_imagenet`, `stack`) and the confidence `cascade`: what each trains,
 pinned per parameter group; that they leave the rest of the pretrained body as it was; that stacking's second level
 never learns from in-sample outputs; and that the dashboard and the comparison engine offer them."""
 import numpy as np, torch, pytest
@@ -59,10 +59,19 @@ def test_stack_with_test_split():
     np.testing.assert_allclose(f.probs.sum(1), 1, atol=1e-5)
     assert (f.probs.argmax(1) == f.targets).mean() > 0.7
 
+def test_cascade_with_test_split():
+    "The threshold is chosen on validation images; the record's share passed on covers validation and test images"
+    d = get_dls('lfw', seed=1, test_pct=0.2)
+    f = run_strategy('cascade', d, ['efficientnet_lite0', 'efficientnet_lite1'], seed=1)
+    assert f.probs.shape == (d.info['n_valid'], 2) and f.test_probs.shape == (d.info['n_test'], 2)
+    assert set(f.extra) == {'cascade_threshold', 'passed_valid', 'passed_test'}
+    assert 0 <= f.extra['passed_test'] <= 1 and 0 <= f.extra['cascade_threshold'] <= 1.01
+    assert (f.probs.argmax(1) == f.targets).mean() > 0.7
+
 def test_offered_everywhere():
     from transfer_course.widgets import _controls
     from transfer_course.experiments import grid
-    new = {'bitfit', 'bn_only', 'lora', 'stack_imagenet', 'stack'}
+    new = {'bitfit', 'bn_only', 'lora', 'stack_imagenet', 'stack', 'cascade'}
     assert new <= set(strategy_names())
     assert new <= set(_controls(get_settings())['strategies'].options)
     cfgs = grid(sorted(new), 'efficientnet_lite0', 'lfw', seeds=[0], device='cpu')
