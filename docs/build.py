@@ -231,6 +231,16 @@ def add_mathjax(out):
     import jupyter_server_mathjax
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent/'static', dest, ignore=lambda d, names: [n for n in names if n=='localization'])
 
+def redirects(rels, out):
+    "nbdev's names for the pages (`api/backbones.html`, in its doc links and llms.txt) as redirects to them, anchor kept"
+    from nbdev.config import nbpath2html
+    for r in rels:
+        old, new = out/nbpath2html(r), r.with_suffix('.html').name
+        if old.name==new or old.exists(): continue  # the same page, or a page of its own
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_text(f'<!DOCTYPE html><meta charset="utf-8"><title>{new}</title><meta http-equiv="refresh" content="0; url={new}">'
+                       f'<script>location.replace("{new}" + location.hash)</script><a href="{new}">{new}</a>\n')
+
 def build(out=None):
     "The whole site into `out` (default: nbdev's doc_path, `_docs/`)"
     t0, c = time.time(), cfg()
@@ -245,6 +255,7 @@ def build(out=None):
     write_site({r: p.page(nb, r, flags) for r,nb in procs.items()}, rels, c)
     log(f'docs: building HTML with Jupyter Book into {out}/')
     sphinx(SITE, out)
+    redirects(rels, out)
     log(f'docs: built {len(rels)} pages into {out}/ in {time.time()-t0:.0f} s')
 
 if __name__=='__main__':

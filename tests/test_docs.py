@@ -83,6 +83,12 @@ def test_cell_options():
                              nbformat.v4.new_code_cell('#| code-fold: true\n#| code-summary: "Source"\ny = 2')), 'index.ipynb')
     assert [(c.source, c.metadata.get('tags')) for c in cs]==[('plot()', ['remove-input']), ('y = 2', ['hide-input'])]
 
+def test_nbdev_page_names_redirect(tmp_path):
+    "nbdev's doc links and nbs/llms.txt name pages as nbdev names them: those addresses lead to the pages, anchors kept"
+    B.redirects([Path('index.ipynb'), Path('api/02_backbones.ipynb')], tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob('*.html')]==['api/backbones.html']
+    assert 'location.replace("02_backbones.html" + location.hash)' in (tmp_path/'api'/'backbones.html').read_text()
+
 def test_reading_order():
     nbs = B.notebooks()
     assert nbs[0]==Path('index.ipynb')
