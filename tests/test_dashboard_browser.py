@@ -82,7 +82,6 @@ def save_picture(png:bytes, path:Path):
 
 def test_dashboard_runs_and_stops_in_jupyterlab(lab):
     url,token = lab
-    t0 = time.time()
     with chromium() as b:
         page = b.new_page(viewport={'width': 1240, 'height': 1500})
         page.goto(f'{url}/lab/tree/dashboard.ipynb?token={token}', timeout=T)
@@ -126,7 +125,6 @@ def test_dashboard_runs_and_stops_in_jupyterlab(lab):
         assert page.locator('button.tc-run').is_enabled() and page.locator('button.tc-stop').is_disabled()
         assert n_rows(page)==rows                                # nothing of the stopped run, every earlier result
         save_picture(dash.screenshot(), SCREENS/'dashboard_stopped.png')
-    assert time.time()-t0 < 240
 
 def test_make_app_serves_the_dashboard_alone_with_voila(tmp_path):
     "What `make app` runs: Voila serves the dashboard notebook as a page of widgets, no code; Run works there too"

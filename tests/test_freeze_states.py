@@ -52,15 +52,20 @@ EXPECTED = {
 }
 
 @pytest.fixture(scope='module')
-def dls_by_setup(): return {}
+def dls_for():
+    "`DataLoaders` for a backbone, built once per backbone (its learners add its normalisation to them)"
+    made = {}
+    def get(backbone):
+        if backbone not in made: made[backbone] = get_dls('lfw', n_per_class=20, seed=0)
+        return made[backbone]
+    return get
 
 @pytest.mark.parametrize('case', list(EXPECTED))
-def test_freeze_state(case, dls_by_setup):
+def test_freeze_state(case, dls_for):
     setup,strategy = case.split('/')
     backbone,kw = SETUPS[setup]
     recipe,lkw = RECIPES[strategy]
-    dls = dls_by_setup.setdefault(setup, get_dls('lfw', n_per_class=20, seed=0))
-    learn = strategy_learner(dls, backbone, **{**kw, **lkw})
+    learn = strategy_learner(dls_for(backbone), backbone, **{**kw, **lkw})
     t = probe_recipe(recipe, learn, n_epoch=4, lr=1e-2)
     for fit,rows in enumerate(EXPECTED[case]):
         got = t[t.fit==fit]
