@@ -116,6 +116,10 @@ def test_results_notebook(tmp_path):
     assert '## Strategy comparison' in s and re.search(r'\| strategy +\| +accuracy \| +seconds \|\n\|[-:|]+\|\n', s)
     assert re.search(r'\| frozen body +\| +0.95 +\| +12.5 +\|', s) and re.search(r'\| from scratch +\| +0.5 +\| +\|', s)
     assert re.search(r'a\\\|b', s) and '"b": 1' in s
+    (tmp_path/'results'/'seeds.json').write_text(json.dumps(dict(seeds=[1, 7], records=[{'seed': 1, 'acc': 0.75, 'outcomes': {'test': [1, 0]}}])))
+    s = _results(tmp_path)
+    assert '- `seeds`: [1, 7]' in s and re.search(r'\| +seed \| +acc \|\n\|[-:|]+\|\n\| +1 \| +0.75 \|', s)   # records as a table
+    assert 'not shown here: `outcomes`' in s and '"test"' not in s                                   # per-image outcomes left out
     (tmp_path/'images').mkdir(); (tmp_path/'images'/'dashboard.png').write_bytes(b'png')
     assert ':::{image} images/dashboard.png\n:alt: The results dashboard\n:class: dashboard\n:::' in _results(tmp_path)
 
