@@ -43,7 +43,7 @@ def summary_table(recs:list|pd.DataFrame) -> pd.DataFrame:
 # %% ../nbs/api/05_reporting.ipynb #15e6cc46
 def _label_of(recs, epochs:bool=False) -> callable:
     "Runs labelled by strategy, with the backbone when the single-backbone runs use several, and epochs if `epochs` and several"
-    bbs = {_bb(r['backbone']) for r in recs if r['strategy'] not in ('ensemble', 'concat')}
+    bbs = {_bb(r['backbone']) for r in recs if not isinstance(r['backbone'], (list, tuple))}   # combining strategies: not a choice of one
     eps = epochs and len({r.get('n_epoch') for r in recs})>1
     return lambda r: r['strategy'] + (f" · {_bb(r['backbone'])}" if len(bbs)>1 else '') + (f" · {r['n_epoch']} ep" if eps else '')
 

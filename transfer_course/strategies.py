@@ -232,6 +232,8 @@ class Strategy:
     name:str; family:str; doc:str; run:object; pretrained:bool=True; multi_backbone:bool=False
     options:tuple=()  # the run options, beyond the common ones, that this strategy uses (they alone enter its results' keys)
     ignores:tuple=()  # common run options (head, n_epoch, lr) that this strategy does not use (they leave its results' keys)
+    n_members:int=0   # a multi-backbone strategy: how many of the offline backbones it combines by default (0: all)
+    fit_per_member:bool=False  # a multi-backbone strategy that trains one learner per backbone, each for every epoch
 
 _strategies = {}
 def register_strategy(s:Strategy): _strategies[s.name] = s; return s
@@ -334,7 +336,7 @@ register_strategy(Strategy('cached_linear', 'feature extraction', "Cached featur
                            ignores=('head',)))
 register_strategy(Strategy('concat', 'ensemble', "Features of several backbones, cached and concatenated, into one "
                            "head: a logistic regression", _cached_run('logreg'), multi_backbone=True,
-                           ignores=('head', 'n_epoch', 'lr')));
+                           ignores=('head', 'n_epoch', 'lr'), n_members=2));
 
 # %% ../nbs/api/03_strategies.ipynb #0066
 def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
@@ -345,7 +347,7 @@ def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=No
                train_seconds=sum(f.train_seconds for f in fits), n_steps=sum(f.n_steps for f in fits), **test)
 
 register_strategy(Strategy('ensemble', 'ensemble', "An ensemble: one frozen-body learner per backbone, predicted "
-                           "probabilities averaged", _ensemble_run, multi_backbone=True));
+                           "probabilities averaged", _ensemble_run, multi_backbone=True, fit_per_member=True));
 
 # %% ../nbs/api/03_strategies.ipynb #0067
 def strategies_table() -> pd.DataFrame:
@@ -357,7 +359,8 @@ def strategies_table() -> pd.DataFrame:
 def default_members(name:str) -> list:
     "The backbones a multi-backbone strategy combines by default"
     from transfer_course.backbones import offline_backbones
-    return offline_backbones()[:2] if name=='concat' else offline_backbones()
+    n = get_strategy(name).n_members
+    return offline_backbones()[:n or None]
 #
 # `run_strategy` seeds everything, runs a strategy, and returns its `Fit`. Every strategy gets the same data, epochs and
 # base learning rate.

@@ -286,7 +286,7 @@ def _work(self:Dashboard, cfgs, stop) -> str:
 def _start_run(self:Dashboard, i, cfgs):
     if i>=len(cfgs): self.live = None; return
     cfg = cfgs[i]
-    n_fits = len(cfg.backbone) if cfg.strategy=='ensemble' else 1
+    n_fits = len(cfg.backbone) if get_strategy(cfg.strategy).fit_per_member else 1
     self.live = dict(i=i, n=len(cfgs), cfg=cfg, history=[], t0=time.perf_counter(), n_epochs=cfg.n_epoch*n_fits)
     self.run_bar.max,self.run_bar.value = self.live['n_epochs'],0
     self._show_progress()
