@@ -120,6 +120,8 @@ def test_results_notebook(tmp_path):
     s = _results(tmp_path)
     assert '- `seeds`: [1, 7]' in s and re.search(r'\| +seed \| +acc \|\n\|[-:|]+\|\n\| +1 \| +0.75 \|', s)   # records as a table
     assert 'not shown here: `outcomes`' in s and '"test"' not in s                                   # per-image outcomes left out
+    (tmp_path/'results'/'bits.csv').write_text('arm,correct\nLP,' + '01'*150 + '\n')
+    assert '010101010101010101010101… (300 characters)' in _results(tmp_path)                      # long cells cut short
     (tmp_path/'images').mkdir(); (tmp_path/'images'/'dashboard.png').write_bytes(b'png')
     assert ':::{image} images/dashboard.png\n:alt: The results dashboard\n:class: dashboard\n:::' in _results(tmp_path)
 
