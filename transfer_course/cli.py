@@ -81,8 +81,9 @@ def _rows(df) -> list: return json.loads(df.to_json(orient='records'))
 
 def _compare_cmd(a):
     out = Path(a.out) if a.out else default_store_path().parent
-    cfgs = grid(_split(a.strategies) or None, _split(a.backbone) or None, a.dataset, _ints(a.n_per_class, '--n-per-class') or None,
-                a.size, a.epochs, _lr(a.lr), _ints(a.seeds, '--seeds') or None, a.head, a.device, a.precision,
+    cfgs = grid(strategies=_split(a.strategies) or None, backbones=_split(a.backbone) or None, dataset=a.dataset,
+                n_per_class=_ints(a.n_per_class, '--n-per-class') or None, size=a.size, n_epoch=a.epochs, lr=_lr(a.lr),
+                seeds=_ints(a.seeds, '--seeds') or None, head=a.head, device=a.device, precision=a.precision,
                 n_valid=a.n_valid, bs=a.bs, freeze_to=a.freeze_to, workers=a.workers)
     store = ResultStore(out/'runs')
     store.check_writable()   # before any training

@@ -228,8 +228,9 @@ def configs(self:Dashboard) -> list:
     if not self.strategies.value: raise InputError("Choose at least one strategy.")
     if not self.backbones.value: raise InputError("Choose at least one backbone.")
     cuda = self.resolved_device().startswith('cuda')
-    return grid(list(self.strategies.value), list(self.backbones.value), self.dataset.value, self.n_per_class.value,
-                self.size.value, self.epochs.value, self.lr.value, [self.seed.value], device=self.device.value,
+    return grid(strategies=list(self.strategies.value), backbones=list(self.backbones.value), dataset=self.dataset.value,
+                n_per_class=self.n_per_class.value, size=self.size.value, n_epoch=self.epochs.value, lr=self.lr.value,
+                seeds=[self.seed.value], device=self.device.value,
                 precision='bf16' if cuda and self.amp.value else 'fp32', channels_last=cuda and self.channels_last.value,
                 freeze_to=self.freeze_to.value, test_pct=self.test_pct, workers=self.workers)
 
