@@ -25,7 +25,12 @@ __all__ = ['corruption_kinds', 'corrupt', 'shifted_source', 'relabel_source', 'd
 # %% ../nbs/api/03b_shift.ipynb #0005
 corruption_kinds = ('none', 'blur', 'noise', 'contrast', 'invert', 'rotate', 'mirror', 'patch')
 
-def corrupt(xs:np.ndarray, kind:str, severity:float=1., seed:int=0, value:int=255) -> np.ndarray:
+def corrupt(xs:np.ndarray,      # `uint8` images, (N,H,W) or (N,H,W,3)
+            kind:str,           # one of `corruption_kinds`
+            severity:float=1.,  # blur: sigma in pixels; noise: std as a fraction of 255; contrast: factor (1: unchanged); rotate: degrees; patch: side in pixels; ignored otherwise
+            seed:int=0,         # random seed of the noise
+            value:int=255,      # the patch's grey level
+           ) -> np.ndarray:
     "A corrupted copy of `uint8` images `xs` (N,H,W[,3]): `kind` is one of `corruption_kinds`; `value`: the patch's grey level"
     if kind not in corruption_kinds: raise InputError(f"Unknown corruption {kind!r}: use one of {', '.join(corruption_kinds)}.")
     x = np.asarray(xs).astype(np.float32)
@@ -40,7 +45,13 @@ def corrupt(xs:np.ndarray, kind:str, severity:float=1., seed:int=0, value:int=25
     return x.clip(0, 255).round().astype(np.uint8)
 
 # %% ../nbs/api/03b_shift.ipynb #0011
-def shifted_source(src:ImageSource, kind:str, severity:float=1., seed:int=0, where=None, value:int=255) -> ImageSource:
+def shifted_source(src:ImageSource,   # an array-backed source
+                   kind:str,          # one of `corruption_kinds`
+                   severity:float=1., # the corruption's strength: see `corrupt`
+                   seed:int=0,        # random seed of the noise
+                   where=None,        # indices or a bool mask of the images to corrupt (None: all)
+                   value:int=255,     # the patch's grey level
+                  ) -> ImageSource:
     "A copy of array-backed `src` with `corrupt(kind, severity, seed, value)` applied to every image, or to those in `where`"
     if not isinstance(src.xs, np.ndarray): raise InputError(f"{src.name} holds image files: shifted_source needs images in memory (an array).")
     xs = src.xs.copy()
@@ -49,7 +60,10 @@ def shifted_source(src:ImageSource, kind:str, severity:float=1., seed:int=0, whe
     return ImageSource(xs, src.ys, src.is_valid, name=f'{src.name}+{kind}')
 
 # %% ../nbs/api/03b_shift.ipynb #0015
-def relabel_source(src:ImageSource, mapping, name:str|None=None) -> ImageSource:
+def relabel_source(src:ImageSource,    # the source to relabel
+                   mapping,            # a dict, or a function, from old label to new
+                   name:str|None=None, # the copy's name (None: `src`'s name + '+relabelled')
+                  ) -> ImageSource:
     "A copy of `src` whose labels are mapped through `mapping` (a dict, or a function of the label)"
     f = mapping.__getitem__ if isinstance(mapping, dict) else mapping
     return ImageSource(src.xs, [f(y) for y in src.ys.tolist()], src.is_valid, name=ifnone(name, f'{src.name}+relabelled'), root=src.root)
@@ -63,7 +77,11 @@ def digits_source() -> ImageSource:
     return ImageSource(np.pad(np.stack(up), ((0,0), (4,4), (4,4))), [str(o) for o in d.target], name='digits')
 
 # %% ../nbs/api/03b_shift.ipynb #0023
-def source_dl(learn, src:ImageSource, idxs=None, bs:int=64):
+def source_dl(learn,           # a trained `Learner`: its validation transforms and vocab are used
+              src:ImageSource, # the images; their labels must be in `learn`'s vocab
+              idxs=None,       # indices of the images to load (None: all)
+              bs:int=64,       # batch size
+             ):
     "A `DataLoader` over the images `idxs` (default: all) of `src`, processed as `learn`'s validation images are"
     idxs = list(range(len(src))) if idxs is None else [int(i) for i in idxs]
     missing = set(src.ys[idxs].tolist()) - set(learn.dls.vocab)
@@ -71,12 +89,18 @@ def source_dl(learn, src:ImageSource, idxs=None, bs:int=64):
     dsets = Datasets(idxs, tfms=[[partial(_item_x, src)], [partial(_item_y, src), Categorize(vocab=learn.dls.vocab)]])
     return learn.dls.valid.new(dsets, bs=bs, shuffle=False, drop_last=False)
 
-def predict_on(learn, src:ImageSource, idxs=None) -> tuple:
+def predict_on(learn,           # a trained `Learner`
+               src:ImageSource, # the images; their labels must be in `learn`'s vocab
+               idxs=None,       # indices of the images to predict (None: all)
+              ) -> tuple:
     "`(probs, targets)` of `learn` on the images `idxs` (default: all) of `src`, as numpy arrays"
     with learn.no_bar(), learn.no_logging(): p,t = learn.get_preds(dl=source_dl(learn, src, idxs))
     return p.float().numpy(), t.numpy()
 
-def accuracy_on(learn, src:ImageSource, idxs=None) -> float:
+def accuracy_on(learn,           # a trained `Learner`
+                src:ImageSource, # the images; their labels must be in `learn`'s vocab
+                idxs=None,       # indices of the images to score (None: all)
+               ) -> float:
     "Accuracy of `learn` on the images `idxs` (default: all) of `src`"
     p,t = predict_on(learn, src, idxs)
     return float((p.argmax(1)==t).mean())
