@@ -108,7 +108,10 @@ def throughput(learn:Learner,         # the learner to measure (left as it was)
     return _result(mode, data, timer.n_img, timer.seconds, timer.cpu_seconds)
 
 # %% ../nbs/api/03c_scaling.ipynb #0027
-def loader_throughput(dl, n_batches:int=10, warmup:int=1) -> dict:
+def loader_throughput(dl,             # a `DataLoader`, cycled through as often as needed
+                      n_batches:int=10, # batches timed
+                      warmup:int=1,     # batches loaded first, not timed
+                     ) -> dict:
     "Images per second that `dl` alone delivers, with no model: the most any training on it can reach"
     if n_batches<1 or warmup<1: raise InputError(f"n_batches and warmup must be at least 1, got {n_batches} and {warmup}.")
     batches = itertools.chain.from_iterable(itertools.repeat(dl))
