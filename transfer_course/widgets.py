@@ -25,7 +25,10 @@ from .reporting import (strategy_color, plot_learning_curves, plot_accuracy_vs_t
 __all__ = ['fig_png', 'dataset_options', 'backbone_options', 'RunController', 'Dashboard', 'results_frame', 'intervals_html']
 
 # %% ../nbs/api/06_widgets.ipynb #0006
-def fig_png(draw, figsize=(3.9, 2.7), dpi=80) -> bytes:
+def fig_png(draw,                # called as `draw(ax)` on the figure's one axes
+            figsize=(3.9, 2.7), # figure width and height in inches
+            dpi=80,             # pixels per inch
+           ) -> bytes:
     "PNG bytes of `draw(ax)` on a new, pyplot-free matplotlib `Figure` (safe in a worker thread)"
     fig = Figure(figsize=figsize, dpi=dpi)
     ax = fig.subplots()
