@@ -351,7 +351,12 @@ def fill(self:ImageCache, src:ImageSource, idxs, workers:int=1) -> int:
 cache_budget = 2*2**30   # bytes of decoded images kept in memory (all caches together); larger sets go to disk
 _caches = {}
 
-def get_cache(src:ImageSource, size:int, idxs, workers:int=1, where:str='auto') -> ImageCache:
+def get_cache(src:ImageSource,     # the images
+              size:int,            # image size in pixels
+              idxs,                # indices of the images to decode, if not cached yet
+              workers:int=1,       # threads decoding images
+              where:str='auto',    # 'memory', 'disk', or 'auto': memory unless the images exceed `cache_budget`
+             ) -> ImageCache:
     "The `ImageCache` of `src` at `size` with images `idxs` decoded: in memory, or on disk ('auto' chooses by size)"
     if where not in ('auto', 'memory', 'disk'): raise InputError(f"cache must be auto, memory, disk or none; got {where!r}.")
     key = source_key(src, size)
