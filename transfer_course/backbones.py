@@ -188,7 +188,10 @@ def timm_kwargs(b:Backbone) -> dict:
     return dict(pretrained_cfg_overlay=dict(file=str(lite_weights_file(i))), pretrained_filter_fn=lite_state_dict, **b.timm_kwargs)
 
 # %% ../nbs/api/02_backbones.ipynb #0028
-def backbone_model(backbone:str|Backbone|None=None, pretrained:bool=True, num_classes:int=1000) -> nn.Module:
+def backbone_model(backbone:str|Backbone|None=None, # a backbone name or `Backbone` (None: the settings')
+                   pretrained:bool=True,            # load its pretrained weights (offline for the registered ones)
+                   num_classes:int=1000,            # outputs of the classifier; 1000: ImageNet's pretrained head (timm only otherwise)
+                  ) -> nn.Module:
     "The complete network of `backbone`, with its pretrained ImageNet classifier when `num_classes=1000`, in eval mode"
     b = get_backbone(backbone)
     with _weights_guard(b, pretrained):
@@ -211,7 +214,11 @@ def _add_norm(dls, b:Backbone):
 
 # %% ../nbs/api/02_backbones.ipynb #0033
 @delegates(vision_learner, but=['arch', 'normalize', 'pretrained'])
-def backbone_learner(dls, backbone:str|Backbone|None=None, pretrained:bool=True, splitter=None, **kwargs) -> Learner:
+def backbone_learner(dls,                             # `DataLoaders`; the backbone's normalisation is added to them
+                     backbone:str|Backbone|None=None, # a backbone name or `Backbone` (None: the settings')
+                     pretrained:bool=True,            # start from its pretrained weights (offline for the registered ones)
+                     splitter=None,                   # parameter groups for `freeze_to` (None: the backbone's own, else fastai's)
+                     **kwargs) -> Learner:
     "fastai's `vision_learner` on `backbone` (default: the settings'), with its offline weights, splitter and input statistics"
     b = get_backbone(backbone)
     tk = timm_kwargs(b) if pretrained and b.source!='torchvision' else {}
@@ -258,7 +265,11 @@ def _load_image(x) -> tuple:
                                             "image file.") from None
 
 # %% ../nbs/api/02_backbones.ipynb #0046
-def predict_imagenet(items, backbone:str|Backbone|None=None, k:int=5, model:nn.Module|None=None) -> pd.DataFrame:
+def predict_imagenet(items,                           # one or a list of image paths, PIL images or arrays
+                     backbone:str|Backbone|None=None, # a backbone name or `Backbone` (None: the settings')
+                     k:int=5,                         # classes kept per image, 1 to 1000
+                     model:nn.Module|None=None,       # the network, if already loaded (None: `backbone_model(backbone)`)
+                    ) -> pd.DataFrame:
     "Top-`k` ImageNet classes of each of `items` (paths, PIL images or arrays), one row per image and rank"
     if not 1<=k<=1000: raise InputError(f"k must be between 1 and 1000, got {k}.")
     items = items if isinstance(items, (list, tuple, L)) else [items]
