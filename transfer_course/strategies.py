@@ -35,7 +35,11 @@ __all__ = ['heads', 'make_head', 'strategy_learner', 'train_frozen', 'train_froz
 # %% ../nbs/api/03_strategies.ipynb #0007
 heads = ('fastai', 'gap_dense', 'flatten_dense256')
 
-def make_head(kind:str, body:nn.Module, size:int, n_out:int) -> nn.Module|None:
+def make_head(kind:str,        # one of `heads`
+              body:nn.Module, # the backbone's body, whose output the head takes
+              size:int,       # image size in pixels
+              n_out:int,      # number of classes
+             ) -> nn.Module|None:
     "A new head of `kind` for `body` at image size `size`: 'fastai' (None: fastai's default), 'gap_dense', 'flatten_dense256'"
     if kind not in heads: raise InputError(f"Unknown head {kind!r}: use one of {', '.join(heads)}.")
     if kind=='fastai': return None
@@ -44,8 +48,14 @@ def make_head(kind:str, body:nn.Module, size:int, n_out:int) -> nn.Module|None:
     return nn.Sequential(nn.Flatten(), nn.Linear(nf*h*w, 256), nn.ReLU(inplace=True), nn.Linear(256, n_out))
 
 # %% ../nbs/api/03_strategies.ipynb #0009
-def strategy_learner(dls, backbone=None, pretrained:bool=True, head:str='fastai', precision:str='fp32',
-                     channels_last:bool=False, cbs=None, **kwargs) -> Learner:
+def strategy_learner(dls,                      # `DataLoaders`
+                     backbone=None,            # a backbone name or `Backbone` (None: the settings')
+                     pretrained:bool=True,     # start from its pretrained weights
+                     head:str='fastai',        # one of `heads`
+                     precision:str='fp32',     # 'fp32', or mixed precision 'bf16' or 'fp16' (CUDA only)
+                     channels_last:bool=False, # train in channels-last memory format
+                     cbs=None,                 # callbacks added to the learner
+                     **kwargs) -> Learner:
     "`backbone_learner` with `head`, `accuracy`, `cbs`, and `precision` ('fp32', 'bf16', 'fp16') / `channels_last`"
     if precision not in ('fp32', 'bf16', 'fp16'): raise InputError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
     if precision!='fp32' and dls.device.type!='cuda': raise InputError(f"{precision} mixed precision needs a CUDA GPU "
@@ -60,20 +70,30 @@ def strategy_learner(dls, backbone=None, pretrained:bool=True, head:str='fastai'
     return learn
 
 # %% ../nbs/api/03_strategies.ipynb #0013
-def train_frozen(learn, n_epoch, lr):
+def train_frozen(learn,   # a `Learner` from `strategy_learner`
+                 n_epoch, # epochs
+                 lr,      # base learning rate
+                ):
     "Feature extraction: the body frozen (its BatchNorm layers still train, fastai's default), the new head trained"
     learn.freeze()
     learn.fit_one_cycle(n_epoch, lr)
 
 # %% ../nbs/api/03_strategies.ipynb #0015
-def train_frozen_bn(learn, n_epoch, lr):
+def train_frozen_bn(learn,   # a `Learner` from `strategy_learner`
+                    n_epoch, # epochs
+                    lr,      # base learning rate
+                   ):
     "Feature extraction as Keras and timm do it: BatchNorm frozen too, and run with its pretrained statistics"
     assert not learn.train_bn, "build the learner with train_bn=False"
     learn.freeze()
     learn.fit_one_cycle(n_epoch, lr, cbs=BnFreeze())
 
 # %% ../nbs/api/03_strategies.ipynb #0017
-def train_partial(learn, n_epoch, lr, n=-2):
+def train_partial(learn,   # a `Learner` from `strategy_learner`
+                  n_epoch, # epochs
+                  lr,      # base learning rate
+                  n=-2,    # the first group that trains; those before it stay frozen (-2: the last two)
+                 ):
     "Partial fine-tuning: groups before `n` frozen; the rest train with learning rates from lr/100 (early) to lr (head)"
     learn.freeze_to(n)
     learn.fit_one_cycle(n_epoch, slice(lr/100, lr))
@@ -92,30 +112,46 @@ def freeze_layers(learn, k:int):
         for p in m.parameters(): p.requires_grad_(False)
 
 # %% ../nbs/api/03_strategies.ipynb #0020
-def train_keras_partial(learn, n_epoch, lr, k=None):
+def train_keras_partial(learn,   # a `Learner` from `strategy_learner`
+                        n_epoch, # epochs
+                        lr,      # base learning rate
+                        k=None,  # body layers frozen, from the input (None: three quarters of `body_layers`)
+                       ):
     "Partial fine-tuning, Keras style: the first `k` body layers frozen (default: three quarters), one small learning rate"
     k = ifnone(k, 3*len(body_layers(learn))//4)
     freeze_layers(learn, k)
     learn.fit_one_cycle(n_epoch, lr/10, cbs=BnFreeze())
 
 # %% ../nbs/api/03_strategies.ipynb #0022
-def train_full(learn, n_epoch, lr):
+def train_full(learn,   # a `Learner` from `strategy_learner`
+               n_epoch, # epochs
+               lr,      # base learning rate
+              ):
     "Full fine-tuning with one small learning rate (lr/10) for every layer, as in the seeds"
     learn.unfreeze()
     learn.fit_one_cycle(n_epoch, lr/10)
 
-def train_discriminative(learn, n_epoch, lr):
+def train_discriminative(learn,   # a `Learner` from `strategy_learner`
+                         n_epoch, # epochs
+                         lr,      # base learning rate
+                        ):
     "Full fine-tuning with discriminative learning rates: lr/100 for the first group up to lr for the head"
     learn.unfreeze()
     learn.fit_one_cycle(n_epoch, slice(lr/100, lr))
 
 # %% ../nbs/api/03_strategies.ipynb #0024
-def train_fine_tune(learn, n_epoch, lr):
+def train_fine_tune(learn,   # a `Learner` from `strategy_learner`
+                    n_epoch, # epochs
+                    lr,      # base learning rate
+                   ):
     "fastai's `fine_tune`: 1 epoch frozen (a linear probe of the head), then n_epoch-1 epochs unfrozen, discriminative"
     learn.fine_tune(max(n_epoch-1, 0), base_lr=lr, freeze_epochs=1)
 
 # %% ../nbs/api/03_strategies.ipynb #0026
-def train_gradual(learn, n_epoch, lr):
+def train_gradual(learn,   # a `Learner` from `strategy_learner`
+                  n_epoch, # epochs
+                  lr,      # base learning rate
+                 ):
     "Gradual unfreezing: head first, then one more parameter group per stage, from the top; discriminative rates"
     n_groups = len(learn.opt.param_lists) if learn.opt else len(learn.splitter(learn.model))
     n_stages = max(1, min(n_epoch, n_groups))
@@ -125,7 +161,10 @@ def train_gradual(learn, n_epoch, lr):
         learn.fit_one_cycle(ep, lr if i==0 else slice(lr/100, lr/2))
 
 # %% ../nbs/api/03_strategies.ipynb #0028
-def train_scratch(learn, n_epoch, lr):
+def train_scratch(learn,   # a `Learner` from `strategy_learner`
+                  n_epoch, # epochs
+                  lr,      # base learning rate
+                 ):
     "The baseline: the same architecture, randomly initialised, every layer trained"
     learn.unfreeze()
     learn.fit_one_cycle(n_epoch, lr)
@@ -149,7 +188,11 @@ class _Probe(Callback):
         if self.training: raise CancelFitException()
 
 # %% ../nbs/api/03_strategies.ipynb #0031
-def probe_recipe(train, learn, n_epoch=4, lr=1e-2, **kw) -> pd.DataFrame:
+def probe_recipe(train,     # a recipe, called as `train(learn, n_epoch, lr, **kw)`
+                 learn,     # a `Learner` from `strategy_learner`
+                 n_epoch=4, # epochs passed to the recipe (each fit stops after one batch)
+                 lr=1e-2,   # base learning rate
+                 **kw) -> pd.DataFrame:
     "Run recipe `train` on `learn` for one batch per fit; one row per (fit, group): trainable parameters and peak lr"
     log = FreezeLog()
     learn.add_cbs([log, _Probe()])
@@ -172,7 +215,10 @@ def check_stop(stop):
     if stop is not None and stop.is_set(): raise RunStopped("stopped")
 
 @torch.no_grad()
-def extract_features(learn, dl, stop=None) -> tuple:
+def extract_features(learn,     # a `Learner`: its body `learn.model[0]` gives the features
+                     dl,        # a `DataLoader`, read in order once
+                     stop=None, # a `threading.Event`: set it to stop after the current batch
+                    ) -> tuple:
     "Average-pooled body features `(X, y)` of every item of `dl`, in order, with the body in eval mode"
     body = learn.model[0].eval()
     xs,ys = [],[]
@@ -184,7 +230,11 @@ def extract_features(learn, dl, stop=None) -> tuple:
     return torch.cat(xs),torch.cat(ys)
 
 # %% ../nbs/api/03_strategies.ipynb #0051
-def fit_logreg(Xtr, ytr, Xva, seed=0) -> np.ndarray:
+def fit_logreg(Xtr,    # training features, a tensor (N,D)
+               ytr,    # their labels, a tensor (N,)
+               Xva,    # features to predict, a tensor (M,D)
+               seed=0, # random seed of the solver
+              ) -> np.ndarray:
     "Validation probabilities of a scikit-learn logistic regression trained on standardised features"
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -196,7 +246,19 @@ def fit_logreg(Xtr, ytr, Xva, seed=0) -> np.ndarray:
     return probs
 
 # %% ../nbs/api/03_strategies.ipynb #0052
-def fit_linear(Xtr, ytr, Xva, yva, n_out, n_epoch=5, lr=1e-2, bs=64, seed=0, on_epoch=None, stop=None, X_pred=None) -> tuple:
+def fit_linear(Xtr,           # training features, a tensor (N,D)
+               ytr,           # their labels, a tensor (N,)
+               Xva,           # validation features, a tensor (M,D)
+               yva,           # their labels: each epoch's validation loss and accuracy
+               n_out,         # number of classes
+               n_epoch=5,     # epochs
+               lr=1e-2,       # peak learning rate of the one-cycle schedule
+               bs=64,         # batch size
+               seed=0,        # random seed of the batch order
+               on_epoch=None, # called with the record of each finished epoch
+               stop=None,     # a `threading.Event`: set it to stop after the current batch
+               X_pred=None,   # features whose probabilities are returned (None: `Xva`)
+              ) -> tuple:
     "Train a linear layer on cached features with Adam and one-cycle; `(probabilities of X_pred (default: Xva), history)`"
     g = torch.Generator().manual_seed(seed)
     lin = nn.Linear(Xtr.shape[1], n_out)
@@ -276,7 +338,13 @@ def _fit_learner(learn, hist, log, t0) -> Fit:
                n_steps=hist.n_steps)
 
 # %% ../nbs/api/03_strategies.ipynb #0060
-def learner_strategy(name, family, recipe, pretrained=True, options=(), **learner_kw):
+def learner_strategy(name,            # the strategy's name
+                     family,          # its family, e.g. 'fine-tuning'
+                     recipe,          # trains the learner: `recipe(learn, n_epoch, lr, **opts)`; its docstring is the strategy's
+                     pretrained=True, # start from pretrained weights
+                     options=(),      # names of the run options the recipe takes (they alone enter its results' keys)
+                     **learner_kw,    # passed on to `strategy_learner`
+                    ):
     "Register a strategy that builds a learner with `learner_kw` and trains it with `recipe(learn, n_epoch, lr, **opts)`"
     def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
         learn = strategy_learner(dls, backbone, pretrained=pretrained, head=head, **learner_kw, **kw)
@@ -366,7 +434,13 @@ def default_members(name:str) -> list:
 # base learning rate.
 
 # %% ../nbs/api/03_strategies.ipynb #0071
-def run_strategy(name:str, dls, backbone=None, n_epoch:int=2, lr:float=1e-2, seed:int|None=None, **kwargs) -> Fit:
+def run_strategy(name:str,            # a registered strategy's name
+                 dls,                 # `DataLoaders`
+                 backbone=None,       # a backbone name, or a list for strategies that combine several (None: the default)
+                 n_epoch:int=2,       # epochs, at least 1
+                 lr:float=1e-2,       # base learning rate
+                 seed:int|None=None,  # random seed (None: the settings')
+                 **kwargs) -> Fit:
     "Run strategy `name` on `dls` from seed `seed` (default: settings); multi-backbone strategies take a list of backbones"
     s = get_strategy(name)
     if s.multi_backbone:
@@ -389,14 +463,20 @@ class BnEval(Callback):
             if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
 
 # %% ../nbs/api/03_strategies.ipynb #ac32ee94
-def train_bitfit(learn, n_epoch, lr):
+def train_bitfit(learn,   # a `Learner` from `strategy_learner`
+                 n_epoch, # epochs
+                 lr,      # base learning rate
+                ):
     "BitFit: the body's biases and the head train, nothing else; BatchNorm runs with its pretrained statistics"
     learn.freeze()
     for n,p in learn.model[0].named_parameters(): p.requires_grad_(n.endswith('bias'))
     learn.fit_one_cycle(n_epoch, lr, cbs=BnEval(body_only=True))
 
 # %% ../nbs/api/03_strategies.ipynb #6c023d87
-def train_bn_only(learn, n_epoch, lr):
+def train_bn_only(learn,   # a `Learner` from `strategy_learner`
+                  n_epoch, # epochs
+                  lr,      # base learning rate
+                 ):
     "BatchNorm's scale and shift in the body, and the head, train; BatchNorm runs with its pretrained statistics"
     learn.freeze()
     for m in learn.model[0].modules():
@@ -408,7 +488,10 @@ def pointwise_convs(body:nn.Module) -> list:
     "Names of the 1x1, stride-1, ungrouped convolutions in `body`: where `add_lora` puts adapters"
     return [n for n,m in body.named_modules() if isinstance(m, nn.Conv2d) and m.kernel_size==(1,1) and m.stride==(1,1) and m.groups==1]
 
-def add_lora(learn, r:int=8, alpha:float|None=None) -> list:
+def add_lora(learn,                  # a `Learner` from `strategy_learner`
+             r:int=8,                # rank of the adapters
+             alpha:float|None=None,  # LoRA's alpha: the adapters' scale is `alpha`/`r` (None: `r`, a scale of 1)
+            ) -> list:
     "Put `peft` LoRA adapters of rank `r` (scale `alpha`/`r`, default 1) into the body's pointwise convolutions; only they and the head train"
     from peft import LoraConfig, inject_adapter_in_model
     names = pointwise_convs(learn.model[0])
@@ -419,7 +502,11 @@ def add_lora(learn, r:int=8, alpha:float|None=None) -> list:
     return names
 
 # %% ../nbs/api/03_strategies.ipynb #018ce703
-def train_lora(learn, n_epoch, lr, r=8):
+def train_lora(learn,   # a `Learner` from `strategy_learner`
+               n_epoch, # epochs
+               lr,      # base learning rate
+               r=8,     # rank of the LoRA adapters
+              ):
     "LoRA: rank-`r` adapters beside the frozen pointwise convolutions of the body train at lr/10, the head at lr"
     add_lora(learn, r)
     n = len(learn.opt.param_lists)
@@ -445,7 +532,12 @@ def imagenet_logprobs(X, clf:nn.Linear) -> torch.Tensor:
     return clf(X).log_softmax(1)
 
 # %% ../nbs/api/03_strategies.ipynb #cfc05db6
-def oof_logreg(Xtr, ytr, Xev, n_folds:int=5, seed:int=0) -> tuple:
+def oof_logreg(Xtr,            # training features, a tensor (N,D)
+               ytr,            # their labels, a tensor (N,)
+               Xev,            # features to predict from a fit on all of `Xtr`
+               n_folds:int=5,  # folds, at most the smallest class's count
+               seed:int=0,     # random seed of the folds and the solver
+              ) -> tuple:
     "Logistic-regression probabilities: out-of-fold for `Xtr` (each row from a fit without it), and for `Xev` from a fit on all of `Xtr`"
     from sklearn.model_selection import StratifiedKFold
     k = min(n_folds, int(np.bincount(ytr.numpy()).min()))
