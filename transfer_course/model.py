@@ -269,9 +269,16 @@ def train(dataset=None,           # dataset name or image folder (default: setti
           lr:float=1e-2,          # base learning rate, as the strategy uses it
           augment=False,          # True: fastai's `aug_transforms()` on training batches; or a list of batch transforms
           resume:bool=False,      # go on from the checkpoint in `out` (same settings), after a stop, a kill or a crash
-          size=None, n_per_class=None, n_valid=None, bs=None, seed=None, # default: profile and settings
+          size=None,              # image size in pixels (default: profile)
+          n_per_class=None,       # training images per class (default: profile)
+          n_valid=None,           # at most this many validation images per class (default: profile)
+          bs=None,                # batch size (default: profile)
+          seed=None,              # random seed (default: settings)
           test_pct:float=0.2,     # fraction of each class kept as the test set (the same images for every seed)
-          head:str='fastai', freeze_to:int=-2, device=None, precision=None, # as in `grid`
+          head:str='fastai',      # one of `heads`
+          freeze_to:int=-2,       # for 'partial': the first parameter group that trains
+          device=None,            # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (default: settings)
+          precision=None,         # 'fp32', 'bf16' or 'fp16' (default: bf16 on CUDA, else fp32)
           progress=True,          # show progress on stderr (a file-like object: there)
           stop=None,              # a `threading.Event`: set it to stop after the current batch (the checkpoint stays)
           on_epoch=None,          # called with the record of each finished epoch
@@ -390,7 +397,10 @@ def _normalise(x, card): return (x - torch.tensor(card['normalize']['mean'])[:,N
 
 # %% ../nbs/api/07_model.ipynb #0048
 @torch.no_grad()
-def predict_probs(m, items, bs:int=64) -> tuple:
+def predict_probs(m,         # a `TrainedModel` or its folder
+                  items,     # one or a list of image paths, PIL images or arrays
+                  bs:int=64, # batch size
+                 ) -> tuple:
     "`(names, probabilities)` of model `m` (a `TrainedModel` or its folder) for `items`"
     m = _as_model(m)
     names,x = image_batch(items, m.card['size'])
@@ -454,7 +464,8 @@ def evaluate(m,              # a `TrainedModel` or its folder
              dataset=None,   # dataset name or image folder (default: the card's; its test images)
              out=None,       # folder for the plots (default: the model folder); False: no plots
              k:int=9,        # images in the top-losses grid
-             bs:int=64, level:float=0.95,
+             bs:int=64,      # batch size
+             level:float=0.95, # confidence level of the intervals
             ) -> dict:
     "Accuracy with its interval, per-class accuracy, the confusion matrix and (saved) plots of `m` on `dataset`"
     m = _as_model(m)
