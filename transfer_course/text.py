@@ -52,7 +52,11 @@ class TextSource:
     def __repr__(self): return f"TextSource({self.name!r}: {len(self)} texts, {len(self.classes)} classes)"
 
 # %% ../nbs/api/03g_text.ipynb #14e7d61c
-def assign_splits(ys, n_valid=0.2, n_test=0.2, seed=0) -> np.ndarray:
+def assign_splits(ys,          # labels, one per item
+                  n_valid=0.2, # validation items per class: a count, or a fraction if < 1 (at least 1)
+                  n_test=0.2,  # test items per class: a count, or a fraction if < 1 (at least 1)
+                  seed=0,      # random seed of the shuffle within each class
+                 ) -> np.ndarray:
     "A split per label in `ys`: per class, `n_test` test and `n_valid` validation items (counts, or fractions if < 1)"
     ys = np.asarray(ys, dtype=object); rng = np.random.default_rng(seed)
     split = np.full(len(ys), 'train', dtype=object)
@@ -285,7 +289,10 @@ def text_groups(learn) -> pd.DataFrame:
     return group_table(learn).assign(name=group_names(learn))[['name', 'n_params', 'n_trainable', 'lr']]
 
 # %% ../nbs/api/03g_text.ipynb #62a9a5e2
-def train_partial_top2(learn, n_epoch, lr):
+def train_partial_top2(learn,   # a `Learner` from `text_learner`
+                       n_epoch, # epochs
+                       lr,      # base learning rate
+                      ):
     "Partial fine-tuning of the top two transformer blocks and the head (`freeze_to(-3)`), learning rates lr/100 to lr"
     train_partial(learn, n_epoch, lr, n=-3)
 
@@ -323,7 +330,10 @@ def _acc(o) -> float: return float(np.mean(np.array(o['y'])==np.array(o['pred'])
 
 # %% ../nbs/api/03g_text.ipynb #a86d2a15
 @torch.no_grad()
-def embed_texts(learn, dl, stop=None) -> tuple:
+def embed_texts(learn,     # a text `Learner`: its model's `embed` gives the embeddings
+                dl,        # a `DataLoader`, read in order once
+                stop=None, # a `threading.Event`: set it to stop after the current batch
+               ) -> tuple:
     "Mean-pooled sentence embeddings `(X, y)` of every item of `dl`, in order, with the encoder in eval mode"
     m = learn.model.eval(); xs,ys = [],[]
     for xb,yb in dl.new(shuffle=False, drop_last=False):
@@ -377,7 +387,12 @@ def text_key(cfg:dict) -> str:
     "A short hash of a run's configuration"
     return hashlib.sha1(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-def text_config(strategy:str, dls, n_epoch:int, lr:float|None=None, seed:int|None=None) -> dict:
+def text_config(strategy:str,        # one of `text_strategies`
+                dls,                 # the text `DataLoaders` of the run
+                n_epoch:int,         # epochs (recorded only for strategies trained by a recipe)
+                lr:float|None=None,  # learning rate (None: the strategy's default)
+                seed:int|None=None,  # random seed (None: the one `dls` were made with)
+               ) -> dict:
     "Everything that defines a run of `strategy` on `dls`, its texts included (as a hash of their indices)"
     family,kind,pretrained,lr0 = _get_text_strategy(strategy)
     return dict(strategy=strategy, encoder=dls.encoder, dataset=dls.info['dataset'], n_per_class=dls.info['n_per_class'],
