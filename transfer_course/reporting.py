@@ -106,7 +106,9 @@ def accuracy_interval(recs:list,        # one strategy's records: one per seed, 
 def accuracy_points(recs:list|pd.DataFrame,     # result records, or a table of them (e.g. a saved CSV)
                     x:str='train_seconds',      # the record field on the horizontal axis
                     by:tuple=('n_per_class',),  # fields that make separate points
-                    split:str='test', level:float=0.95) -> pd.DataFrame:
+                    split:str='test',           # 'test', or 'valid'; 'test' falls back to 'valid' for runs without a test set
+                    level:float=0.95,           # confidence level of the intervals
+                   ) -> pd.DataFrame:
     "One row per strategy and value of `by`: `label`, `strategy`, the mean of `x`, accuracy, its interval and split"
     recs = _as_recs(recs)
     try: recs = select_on_valid(recs)
@@ -145,7 +147,8 @@ _budgets = dict(n_epoch='epochs', train_seconds='training seconds', cpu_seconds=
 
 def plot_accuracy_vs_budget(recs,                    # result records, or a table of them
                             budget:str='n_epoch',    # one of `_budgets`' keys
-                            ax=None, title=None,
+                            ax=None,                 # matplotlib axes to draw on (None: a new figure)
+                            title=None,              # the plot's title (None: names the budget)
                             split:str='test',        # the accuracy shown: test, falling back to validation
                             notes:bool=False):       # label points beside them rather than in a legend
     "Each strategy's accuracy with its 95% interval against `budget`, one colour per strategy, a line over its budgets"
@@ -166,7 +169,12 @@ def plot_accuracy_vs_budget(recs,                    # result records, or a tabl
     elif ax.lines: ax.legend(fontsize=7, ncol=2)
     return ax
 
-def plot_accuracy_vs_time(recs, ax=None, title=None, split:str='test', notes:bool=False):
+def plot_accuracy_vs_time(recs,             # result records, or a table of them
+                          ax=None,          # matplotlib axes to draw on (None: a new figure)
+                          title=None,       # the plot's title (None: 'Accuracy against training time')
+                          split:str='test', # the accuracy shown: test, falling back to validation
+                          notes:bool=False, # label points beside them rather than in a legend
+                         ):
     "Each strategy's accuracy with its 95% interval against training seconds (log scale), one colour per strategy"
     return plot_accuracy_vs_budget(recs, 'train_seconds', ax, title or 'Accuracy against training time', split, notes)
 
@@ -181,7 +189,9 @@ def _segments(hist) -> list:
 
 def _short(b) -> str: return str(b).replace('efficientnet_', '')
 
-def plot_learning_curves(recs:list, metric='accuracy', ax=None,
+def plot_learning_curves(recs:list,         # result records with their per-epoch `history`
+                         metric='accuracy', # the history field plotted, e.g. 'accuracy' or 'valid_loss'
+                         ax=None,           # matplotlib axes to draw on (None: a new figure)
                          notes:bool=False): # label each curve at its end rather than in a legend
     "Per-epoch validation `metric` of each run, an interval band for accuracy, one curve per ensemble member"
     ax,lab = _ax(ax),_label_of(recs)
@@ -209,7 +219,10 @@ def plot_learning_curves(recs:list, metric='accuracy', ax=None,
     return ax
 
 # %% ../nbs/api/05_reporting.ipynb #e1b7b4d5
-def plot_accuracy_vs_size(recs, ax=None, split:str='test'):
+def plot_accuracy_vs_size(recs,             # result records, or a table of them
+                          ax=None,          # matplotlib axes to draw on (None: a new figure)
+                          split:str='test', # the accuracy shown: test, falling back to validation
+                         ):
     "Each strategy's accuracy with its 95% interval against training images per class (log scale)"
     p = accuracy_points(recs, 'n_per_class', split=split)
     ax = _ax(ax)
@@ -279,7 +292,10 @@ def protocol(recs:list) -> str:
             f"{len({r['seed'] for r in recs})} seed(s)) on {r0.get('device_name')}; accuracies are on the {on}.")
 
 # %% ../nbs/api/05_reporting.ipynb #cd2508fd
-def write_report(recs:list, out, title='Comparison') -> Path:
+def write_report(recs:list,         # result records
+                 out,                # the folder to write into (created if missing)
+                 title='Comparison', # the report's heading
+                ) -> Path:
     "Write results.csv, results.json, plots and report.md for `recs` into folder `out`; returns the report's path"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     df = records_frame(recs)
