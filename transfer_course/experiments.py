@@ -109,7 +109,11 @@ def _outcomes(fit, dls) -> dict:
     return out
 
 # %% ../nbs/api/04_experiments.ipynb #0013
-def run_experiment(cfg:RunConfig, source:ImageSource|None=None, on_epoch=None, stop=None) -> dict:
+def run_experiment(cfg:RunConfig,                # the run, e.g. from `grid`
+                   source:ImageSource|None=None, # its images, already loaded (None: `cfg.dataset`'s)
+                   on_epoch=None,                # called with the record of each finished epoch
+                   stop=None,                    # a `threading.Event`: set it to stop after the current batch
+                  ) -> dict:
     "Run `cfg` (on `source` if given, else its dataset) and return its measured result record"
     t0,c0 = time.perf_counter(),time.process_time()
     cuda = cfg.device.startswith('cuda')
@@ -250,10 +254,17 @@ def grid(strategies=None, # strategy names (default: all)
          backbones=None,  # backbone names (default: settings); combining strategies take them all
          dataset=None,    # dataset name or image folder (default: settings)
          n_per_class=None, # training images per class, one or several (default: profile)
-         size=None, n_epoch=None, # image size and epochs (default: profile)
+         size=None,       # image size in pixels (default: profile)
+         n_epoch=None,    # epochs (default: profile)
          lr=1e-2,         # a learning rate, a list of them, or 'auto' (`lr_grid`): see `select_on_valid`
          seeds=None,      # one or several seeds (default: settings)
-         head='fastai', device=None, precision=None, channels_last=None, n_valid=None, bs=None, freeze_to=-2,
+         head='fastai',   # one of `heads`
+         device=None,     # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (default: settings)
+         precision=None,  # 'fp32', 'bf16' or 'fp16' (default: bf16 on CUDA, else fp32)
+         channels_last=None, # channels-last memory format (default: on CUDA only)
+         n_valid=None,    # at most this many validation images per class (default: profile)
+         bs=None,         # batch size (default: profile)
+         freeze_to=-2,    # for 'partial': the first parameter group that trains
          test_pct=0.2,    # fraction of each class kept as a test set that no choice sees (0: none)
          n_test=0,        # at most this many test images per class (0: no cap)
          workers=None,    # threads decoding images: a number or 'auto' (default: settings); not part of any run's key
@@ -322,7 +333,8 @@ def compare(cfgs:list, # the runs, from `grid`
             stop=None, # a `threading.Event`: set it to stop after the current batch
             verbose=True, # print a line per run when there is no `on_run`
             workers=None, # threads decoding images for every run (default: each config's own, else the settings')
-            poll=2.)->pd.DataFrame: # seconds between looks at runs that another process is doing
+            poll=2., # seconds between looks at runs that another process is doing
+           )->pd.DataFrame:
     "Run every `RunConfig` in `cfgs` not already in `store`, storing each as it finishes; several processes can share a store"
     store = store if isinstance(store, ResultStore) else ResultStore(ifnone(store, default_store_path()))
     store.check_writable()
