@@ -176,18 +176,20 @@ def imagenette_source(url:str|None=None) -> ImageSource:
     "Imagenette (10 easy ImageNet classes, 160 px), downloaded by fastai's `untar_data`; its own train/val split"
     return folder_source(untar_dataset(ifnone(url, URLs.IMAGENETTE_160), 'imagenette'))
 
+def _emoji_size() -> int: return min(get_settings().size, 128)   # the emoji sets are drawn at the settings' size, up to 128 px
+
 def _emoji(style:str) -> ImageSource:
     "Emoji drawings from Debian's fonts (`transfer_course.emoji`, imported only when used), at up to 128 px"
     from transfer_course.emoji import emoji_source
-    return emoji_source(style, size=min(get_settings().size, 128))
+    return emoji_source(style, size=_emoji_size())
 
 def _emoji_available(style:str) -> bool:
     from transfer_course.emoji import emoji_available
-    return emoji_available(style, size=min(get_settings().size, 128))
+    return emoji_available(style, size=_emoji_size())
 
 def _emoji_version(style:str) -> str|None:
     from transfer_course.emoji import emoji_version
-    return emoji_version(style, size=min(get_settings().size, 128))
+    return emoji_version(style, size=_emoji_size())
 
 # %% ../nbs/api/01_data.ipynb #0027
 for _d in [DatasetInfo('lfw', lfw_source, 'near', True, '200 LFW crops: faces vs background (scikit-image)'),

@@ -16,7 +16,7 @@ from fastcore.basics import ifnone, patch
 import transfer_course
 from .data import get_dls, get_source, ImageSource, dataset_names, dataset_version, _datasets, resolve_workers
 from .backbones import get_backbone
-from .strategies import get_strategy, run_strategy, strategy_names, default_members, RunStopped
+from .strategies import get_strategy, strategy_uses, run_strategy, strategy_names, default_members, RunStopped
 
 # %% auto #0
 __all__ = ['lr_grid', 'RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment', 'ResultStore', 'dataset_identity',
@@ -60,7 +60,7 @@ class RunConfig:
 
     @property
     def label(self) -> str:
-        lr = '' if 'lr' in get_strategy(self.strategy).ignores else f" · lr {self.lr:g}"   # a logistic regression has none
+        lr = f" · lr {self.lr:g}" if strategy_uses(self.strategy, 'lr') else ''   # a logistic regression has none
         return f"{self.strategy} · {_bb(self.backbone)} · {self.dataset} · {self.n_per_class}/class · {self.size}px{lr} · seed {self.seed}"
 
 # %% ../nbs/api/04_experiments.ipynb #0009

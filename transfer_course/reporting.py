@@ -15,7 +15,7 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from matplotlib import colormaps
 from matplotlib.ticker import LogLocator, FixedLocator, MaxNLocator, FuncFormatter, NullFormatter
-from .strategies import strategy_names, get_strategy
+from .strategies import strategy_names, strategy_uses
 from .experiments import records_frame, select_on_valid, _bb
 from .stats import compare_table, describe, seed_summary, outcome_matrix, accuracy_ci, _unpaired_row, _ci
 
@@ -26,10 +26,6 @@ __all__ = ['summary_table', 'strategy_table', 'describe_table', 'intervals_frame
            'protocol', 'write_report']
 
 # %% ../nbs/api/05_reporting.ipynb #0007
-def _uses_lr(strategy) -> bool:
-    "Whether `strategy` trains with a learning rate (a cached logistic regression does not; unknown names: assume it does)"
-    return strategy not in strategy_names() or 'lr' not in get_strategy(strategy).ignores
-
 def summary_table(recs:list|pd.DataFrame) -> pd.DataFrame:
     "A readable table of results: one row per run, best accuracy first within each training size"
     df = recs if isinstance(recs, pd.DataFrame) else records_frame(recs)
@@ -37,7 +33,7 @@ def summary_table(recs:list|pd.DataFrame) -> pd.DataFrame:
                 test_accuracy='test acc', valid_loss='valid loss',
                 train_seconds='train s', n_trainable='trainable', images_per_second='img/s', peak_rss_mb='peak MB')
     out = df[[c for c in cols if c in df]].rename(columns=cols)
-    if 'lr' in out: out['lr'] = [np.nan if not _uses_lr(s) else v for s,v in zip(df.strategy, df.lr)]   # blank: no learning rate
+    if 'lr' in out: out['lr'] = [v if strategy_uses(s, 'lr') else np.nan for s,v in zip(df.strategy, df.lr)]   # blank: no learning rate
     return out.sort_values(['per class', 'valid acc'], ascending=[True, False]).reset_index(drop=True).round(3)
 
 # %% ../nbs/api/05_reporting.ipynb #15e6cc46
@@ -282,7 +278,7 @@ def md_table(df:pd.DataFrame) -> str:
 def protocol(recs:list) -> str:
     "One sentence on how `recs` were measured: runs, data, budget, learning rates, seeds, device, and the images scored"
     if not recs: return 'No runs.'
-    r0,lrs = recs[0],sorted({r['lr'] for r in recs if _uses_lr(r['strategy'])})
+    r0,lrs = recs[0],sorted({r['lr'] for r in recs if strategy_uses(r['strategy'], 'lr')})
     if not lrs: lrs = ['none (logistic regressions fitted to convergence)']
     eps = sorted({r.get('n_epoch') for r in recs if r.get('n_epoch') is not None})
     on = (f"test images ({r0.get('n_test_images')}, set aside before anything was chosen)" if r0.get('n_test_images')

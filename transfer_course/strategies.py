@@ -28,9 +28,9 @@ __all__ = ['heads', 'make_head', 'strategy_learner', 'train_frozen', 'train_froz
            'freeze_layers', 'train_keras_partial', 'train_full', 'train_discriminative', 'train_fine_tune',
            'train_gradual', 'train_scratch', 'FreezeLog', 'probe_recipe', 'freeze_table', 'RunStopped', 'check_stop',
            'extract_features', 'fit_logreg', 'fit_linear', 'Fit', 'Strategy', 'register_strategy', 'strategy_names',
-           'get_strategy', 'History', 'learner_strategy', 'strategies_table', 'default_members', 'run_strategy',
-           'fit_accuracy', 'BnEval', 'train_bitfit', 'train_bn_only', 'pointwise_convs', 'add_lora', 'train_lora',
-           'imagenet_head', 'imagenet_logprobs', 'oof_logreg', 'cascade_threshold']
+           'get_strategy', 'strategy_uses', 'History', 'learner_strategy', 'strategies_table', 'default_members',
+           'run_strategy', 'fit_accuracy', 'BnEval', 'train_bitfit', 'train_bn_only', 'pointwise_convs', 'add_lora',
+           'train_lora', 'imagenet_head', 'imagenet_logprobs', 'oof_logreg', 'cascade_threshold']
 
 # %% ../nbs/api/03_strategies.ipynb #0007
 heads = ('fastai', 'gap_dense', 'flatten_dense256')
@@ -305,6 +305,10 @@ def get_strategy(name:str) -> Strategy:
     if name not in _strategies: raise InputError(f"Unknown strategy {name!r}: use one of {', '.join(_strategies)}.")
     return _strategies[name]
 
+def strategy_uses(name:str, option:str) -> bool:
+    "Whether strategy `name` uses the common run option `option` (head, n_epoch, lr); a name not registered (an old record's) is assumed to"
+    return name not in _strategies or option not in _strategies[name].ignores
+
 # %% ../nbs/api/03_strategies.ipynb #0058
 class History(Callback):
     "Per-epoch history across every fit of a run, training images/time, live `on_epoch`, and `stop` at the next batch"
@@ -566,15 +570,20 @@ def _stack_imagenet_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', o
     return _probs_fit(probs, sets, n_body+sum(p.numel() for p in clf.parameters())+n_clf, n_clf, t0)
 
 # %% ../nbs/api/03_strategies.ipynb #72f8389d
+def _per_member(dls, backbone, stop, **kw) -> tuple:
+    "Cached features of each member backbone: `(per, sets, ytr, n_body, n_level0)`, `n_level0` a logistic regression's parameters per member"
+    per = [_cached(dls, [b], stop, **kw) for b in _members(backbone)]
+    sets = per[0][0]
+    return per, sets, sets[0][1], sum(n for _,n in per), sum((s[0][0].shape[1]+1)*dls.c for s,_ in per)
+
 def _stack_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
     t0 = time.perf_counter()
-    per = [_cached(dls, [b], stop, **kw) for b in _members(backbone)]
-    sets,ytr = per[0][0],per[0][0][0][1]
+    per,sets,ytr,n_body,n_level0 = _per_member(dls, backbone, stop, **kw)
     level0 = [oof_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), seed=seed) for s,_ in per]
     logp = lambda ps: torch.from_numpy(np.log(np.concatenate(ps, 1) + 1e-4))
     probs = fit_logreg(logp([o for o,_ in level0]), ytr, logp([e for _,e in level0]), seed)
-    n_clf = sum((s[0][0].shape[1]+1)*dls.c for s,_ in per) + (len(per)*dls.c+1)*dls.c
-    return _probs_fit(probs, sets, sum(n for _,n in per)+n_clf, n_clf, t0)
+    n_clf = n_level0 + (len(per)*dls.c+1)*dls.c
+    return _probs_fit(probs, sets, n_body+n_clf, n_clf, t0)
 
 # %% ../nbs/api/03_strategies.ipynb #fd2fcc1a
 register_strategy(Strategy('stack_imagenet', 'stacking', "Stacking on ImageNet: the pretrained network's 1,000 ImageNet "
@@ -599,15 +608,14 @@ def cascade_threshold(conf,   # the first model's confidence (top probability) p
 
 def _cascade_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
     t0 = time.perf_counter()
-    per = [_cached(dls, [b], stop, **kw) for b in _members(backbone)]
-    sets,ytr,nv = per[0][0],per[0][0][0][1],len(per[0][0][1][1])
+    per,sets,ytr,n_body,n_clf = _per_member(dls, backbone, stop, **kw)
+    nv = len(sets[1][1])
     P = [fit_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), seed) for s,_ in per]   # validation then test images
     first,ens = P[0],np.mean(P, 0)
     conf = first.max(1)
     t = cascade_threshold(conf[:nv], first[:nv], ens[:nv], sets[1][1].numpy())
     passed = conf < t
-    n_clf = sum((s[0][0].shape[1]+1)*dls.c for s,_ in per)
-    fit = _probs_fit(np.where(passed[:,None], ens, first), sets, sum(n for _,n in per)+n_clf, n_clf, t0)
+    fit = _probs_fit(np.where(passed[:,None], ens, first), sets, n_body+n_clf, n_clf, t0)
     fit.extra = dict(cascade_threshold=t, passed_valid=float(passed[:nv].mean()),
                      **(dict(passed_test=float(passed[nv:].mean())) if len(sets)>2 else {}))
     return fit
