@@ -13,8 +13,10 @@ from fastai.vision.all import *
 from .core import *
 from .data import *
 from .backbones import *
+from .features import *
 from .strategies import *
 from .scaling import *
+from .store import *
 from .experiments import *
 from .model import *
 from .stats import *

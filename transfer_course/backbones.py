@@ -22,8 +22,8 @@ from fastai.vision.all import vision_learner, Learner, L, params, Normalize, mod
 
 # %% auto #0
 __all__ = ['lite_sizes', 'lite_weights_file', 'lite_state_dict', 'Backbone', 'lite_splitter', 'register_backbone', 'get_backbone',
-           'offline_backbones', 'is_cached', 'is_online', 'pretrained_available', 'timm_kwargs', 'backbone_model',
-           'backbone_learner', 'group_table', 'predict_imagenet', 'sample_photos', 'top_k_table']
+           'offline_backbones', 'as_backbones', 'is_cached', 'is_online', 'pretrained_available', 'timm_kwargs',
+           'backbone_model', 'backbone_learner', 'group_table', 'predict_imagenet', 'sample_photos', 'top_k_table']
 
 # %% ../nbs/api/02_backbones.ipynb #0005
 lite_sizes = {0:224, 1:240, 2:260}
@@ -127,6 +127,12 @@ def get_backbone(name:str|Backbone|None=None) -> Backbone:
 def offline_backbones() -> list:
     "Names of the backbones whose weights ship with installed packages"
     return [k for k,b in _registry.items() if b.offline]
+
+# %% ../nbs/api/02_backbones.ipynb #asbb1
+def as_backbones(b) -> tuple:
+    "`b` as a tuple of backbones: a list or tuple as it is, one backbone (a name or `Backbone`) as a tuple of one, None as ()"
+    if b is None: return ()
+    return tuple(b) if isinstance(b, (list, tuple)) else (b,)
 
 # %% ../nbs/api/02_backbones.ipynb #0023
 def _tv_weights(b:Backbone): return torchvision.models.get_model_weights(b.arch).DEFAULT

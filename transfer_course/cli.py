@@ -15,7 +15,8 @@ from .core import *
 from .data import datasets
 from .backbones import *
 from .strategies import strategy_names, strategies_table
-from .experiments import grid, compare, ResultStore, default_store_path, _print_run
+from .experiments import grid, compare, _print_run
+from .store import ResultStore, default_store_path
 from .reporting import summary_table, write_report, strategy_table, describe_table, intervals_frame, protocol
 import pandas as pd
 
@@ -107,8 +108,8 @@ from .model import train, load_model, predict as predict_model, evaluate, export
 def _size(n:int) -> str: return f"{n/2**20:.1f} MiB" if n>=2**20 else f"{n/2**10:.1f} KiB"
 
 def _train_cmd(a):
-    out = train(a.dataset, a.strategy, a.backbone, a.out, a.epochs, a.lr, a.augment, a.resume, a.size, a.n_per_class, a.n_valid,
-                a.bs, a.seed, a.test_pct, device=a.device)
+    out = train(a.dataset, a.strategy, backbone=a.backbone, out=a.out, n_epoch=a.epochs, lr=a.lr, augment=a.augment, resume=a.resume,
+                size=a.size, n_per_class=a.n_per_class, n_valid=a.n_valid, bs=a.bs, seed=a.seed, test_pct=a.test_pct, device=a.device)
     card = json.loads((out/'card.json').read_text())
     files = {f.name:f.stat().st_size for f in sorted(out.iterdir()) if f.is_file()}
     if a.json: return print(json.dumps(dict(model=str(out), files=files, test=card['test'], valid=card['valid'], classes=card['classes'],

@@ -8,43 +8,64 @@ Docs: https://transfer-course.github.io/transfer-course/api/experiments.html.md"
 # %% ../nbs/api/04_experiments.ipynb #0002
 from __future__ import annotations
 from .core import *
-import errno, hashlib, json, os, platform, socket, sys, threading, time, warnings, itertools, uuid, datetime
+import hashlib, json, platform, threading, time, itertools, datetime
 from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch, psutil
-from fastcore.basics import ifnone, patch
+from fastcore.basics import ifnone
 import transfer_course
 from .data import get_dls, get_source, ImageSource, dataset_names, dataset_version, _datasets, resolve_workers
-from .backbones import get_backbone
-from .strategies import get_strategy, strategy_uses, run_strategy, strategy_names, default_members, RunStopped
+from .store import *
+from .backbones import get_backbone, as_backbones
+from .strategies import get_strategy, strategy_uses, run_strategy, strategy_names, default_members
+from .features import RunStopped
 
 # %% auto #0
-__all__ = ['lr_grid', 'RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment', 'ResultStore', 'dataset_identity',
-           'grid', 'select_on_valid', 'records_frame', 'default_store_path', 'compare']
+__all__ = ['lr_grid', 'RunConfig', 'PeakMemory', 'versions', 'device_name', 'run_experiment', 'dataset_identity', 'grid',
+           'select_on_valid', 'records_frame', 'compare']
 
 # %% ../nbs/api/04_experiments.ipynb #0005
 _later_fields = dict(freeze_to=-2, test_pct=0., n_test=0, data_id='')   # so that results stored before these fields existed keep their keys
 _how_fields = ('workers',)   # how a run is carried out, not what it computes: never in its key or its record
 
 def _bb(b) -> str:
-    "A backbone, or the backbones of a combining strategy joined with '+'"
-    return '+'.join(b) if isinstance(b, (list, tuple)) else str(b)
+    "A run's backbones (a config's tuple, or a record's name or list) joined with '+'"
+    return '+'.join(map(str, as_backbones(b)))
+
+def _stored(cfg) -> dict:
+    "`cfg`'s fields as its key and record keep them: one backbone as its name, several as a list"
+    d = {k:v for k,v in asdict(cfg).items() if k not in _how_fields}
+    d['backbone'] = d['backbone'][0] if len(d['backbone'])==1 else list(d['backbone'])
+    return d
 
 @dataclass(frozen=True)
 class RunConfig:
     "Everything that defines one experiment"
-    strategy:str; backbone:str|tuple; dataset:str; n_per_class:int; size:int; n_epoch:int; lr:float; seed:int
-    head:str='fastai'; bs:int=32; n_valid:int=0; device:str='cpu'; precision:str='fp32'; channels_last:bool=False
+    strategy:str      # a registered strategy's name
+    backbone:tuple    # its backbones (one name is taken as a tuple of one)
+    dataset:str       # a dataset name or image folder
+    n_per_class:int   # training images per class (0: all)
+    size:int          # image size in pixels
+    n_epoch:int       # epochs
+    lr:float          # base learning rate
+    seed:int          # random seed
+    head:str='fastai' # one of `heads`
+    bs:int=32         # batch size
+    n_valid:int=0     # at most this many validation images per class (0: all)
+    device:str='cpu'  # where it trains
+    precision:str='fp32'  # 'fp32', or mixed precision 'bf16' or 'fp16' (CUDA)
+    channels_last:bool=False  # train in channels-last memory format
     freeze_to:int=-2  # for `partial`: the first parameter group that trains
     test_pct:float=0. # fraction of each class set aside as a test set, the same for every seed (0: none)
     n_test:int=0      # at most this many test images per class (0: no cap)
     data_id:str=''    # the dataset's identity (a folder's path and fingerprint), when its name alone does not fix it
     workers:int|str|None=field(default=None, compare=False)   # threads decoding images (None: settings): how, not what; not in the key
+    def __post_init__(self): object.__setattr__(self, 'backbone', as_backbones(self.backbone))   # one name becomes a tuple of one
 
     @property
     def key(self) -> str:
         "A short hash of the whole configuration (fields added later count only when they differ from their default)"
-        d = {k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(self).items() if k not in _how_fields}
+        d = _stored(self)
         if d['data_id']==d['dataset']: d['data_id'] = ''   # a named dataset's name is its identity
         s = get_strategy(self.strategy)
         if 'freeze_to' not in s.options: d['freeze_to'] = _later_fields['freeze_to']   # unused here
@@ -56,7 +77,7 @@ class RunConfig:
     @property
     def opts(self) -> dict:
         "Options for the strategy's recipe"
-        return dict(n=self.freeze_to) if 'freeze_to' in get_strategy(self.strategy).options else {}
+        return get_strategy(self.strategy).recipe_opts(freeze_to=self.freeze_to)
 
     @property
     def label(self) -> str:
@@ -121,10 +142,9 @@ def run_experiment(cfg:RunConfig,                # the run, e.g. from `grid`
     with PeakMemory() as mem:
         dls = get_dls(ifnone(source, cfg.dataset), size=cfg.size, n_per_class=cfg.n_per_class or 0, n_valid=cfg.n_valid,
                       test_pct=cfg.test_pct, n_test=cfg.n_test, seed=cfg.seed, bs=cfg.bs, device=cfg.device, workers=cfg.workers)
-        bb = list(cfg.backbone) if isinstance(cfg.backbone, tuple) else cfg.backbone
-        fit = run_strategy(cfg.strategy, dls, bb, cfg.n_epoch, cfg.lr, seed=cfg.seed, head=cfg.head, opts=cfg.opts,
+        fit = run_strategy(cfg.strategy, dls, cfg.backbone, cfg.n_epoch, cfg.lr, seed=cfg.seed, head=cfg.head, opts=cfg.opts,
                            on_epoch=on_epoch, stop=stop, precision=cfg.precision, channels_last=cfg.channels_last)
-    rec = dict(key=cfg.key, **{k:(list(v) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items() if k not in _how_fields},
+    rec = dict(key=cfg.key, **_stored(cfg),
                **_metrics(fit.probs, fit.targets), n_train=dls.info['n_train'], n_valid_images=dls.info['n_valid'],
                vocab=[str(v) for v in dls.vocab], n_params=int(fit.n_params), n_trainable=int(fit.n_trainable),
                train_seconds=round(fit.train_seconds, 3), total_seconds=round(time.perf_counter()-t0, 3),
@@ -138,94 +158,6 @@ def run_experiment(cfg:RunConfig,                # the run, e.g. from `grid`
                device_name=device_name(cfg.device), versions=versions(),
                finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='microseconds'))
     return rec
-
-# %% ../nbs/api/04_experiments.ipynb #0019
-_required = ('key', 'strategy', 'backbone', 'dataset', 'seed', 'accuracy')   # what every reader of a record relies on
-
-class ResultStore:
-    "Finished experiment records, one JSON file per run key in `path`; append-only, atomic writes, shared by processes"
-    def __init__(self, path): self.path = Path(path).expanduser()
-    def _file(self, key): return self.path/f'{key}.json'
-    def __contains__(self, key) -> bool: return self._file(key).exists()
-    def __len__(self): return len(list(self.path.glob('*.json'))) if self.path.exists() else 0
-
-    def get(self, key) -> dict:
-        "The record stored under `key`"
-        f = self._file(key)
-        try: rec = json.loads(f.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise DataError(f"The result file {f} is corrupt ({e.__class__.__name__}): move it away and run again to redo that run.") from None
-        missing = [k for k in _required if k not in rec]
-        if missing: raise DataError(f"The result file {f} lacks {', '.join(missing)}: move it away and run again to redo that run.")
-        return rec
-
-# %% ../nbs/api/04_experiments.ipynb #0021
-@patch
-def add(self:ResultStore, rec:dict) -> Path:
-    "Store `rec` under `rec['key']` and return its file; a result already there (from another process) is kept, not replaced"
-    self.check_writable()
-    f,tmp = self._file(rec['key']),self.path/f".{rec['key']}.{uuid.uuid4().hex}.tmp"
-    try:
-        with open(tmp, 'w') as fh: json.dump(rec, fh, indent=1); fh.flush(); os.fsync(fh.fileno())
-        os.link(tmp, f)   # atomic, and fails if the result exists
-    except FileExistsError: pass
-    except OSError as e:
-        if e.errno not in (errno.ENOSPC, errno.EDQUOT): raise
-        raise ResourceError(f"No space left in {self.path} to save a result: free some space and run the same command "
-                            "again (finished results are kept).") from None
-    finally: tmp.unlink(missing_ok=True)
-    return f
-
-@patch
-def check_writable(self:ResultStore):
-    "Check, before any training, that results can be written to `self.path` (creating it if needed)"
-    p = next((q for q in [self.path, *self.path.parents] if q.exists()), None)
-    if p is not None and not p.is_dir(): raise InputError(f"Cannot keep results in {self.path}: {p} is a file. Choose another folder.")
-    try:
-        self.path.mkdir(parents=True, exist_ok=True)
-        probe = self.path/f".write-test.{uuid.uuid4().hex}"
-        probe.write_text(''); probe.unlink()
-    except OSError as e: raise InputError(f"Cannot write results to {self.path} ({e.strerror}): choose a folder you can write to.") from None
-
-# %% ../nbs/api/04_experiments.ipynb #0023
-@patch
-def records(self:ResultStore) -> list:
-    "Every readable record, oldest first; unreadable or incomplete files are reported by name, never deleted"
-    recs,bad = [],[]
-    for f in sorted(self.path.glob('*.json')) if self.path.exists() else []:
-        try: recs.append(self.get(f.stem))
-        except DataError: bad.append(f.name)
-    if bad: warnings.warn(f"{self.path}: skipped {len(bad)} unreadable or incomplete result file(s): {', '.join(bad[:5])}")
-    return sorted(recs, key=lambda r: r.get('finished', ''))
-
-# %% ../nbs/api/04_experiments.ipynb #0027
-def _alive(owner:str) -> bool:
-    "Whether the process `pid@host` that wrote a claim still runs (a claim from another host is trusted)"
-    pid,_,host = owner.partition('@')
-    if host!=socket.gethostname(): return True
-    try: os.kill(int(pid), 0)
-    except ProcessLookupError: return False
-    except (PermissionError, ValueError): return True
-    return True
-
-@patch
-def claim(self:ResultStore, key) -> bool:
-    "Claim run `key` for this process; False if another live process holds it"
-    self.check_writable()
-    c = self.path/f'.{key}.claim'
-    for _ in range(2):
-        try: fd = os.open(c, os.O_CREAT|os.O_EXCL|os.O_WRONLY)
-        except FileExistsError:
-            try: owner = c.read_text()
-            except FileNotFoundError: continue
-            if owner and _alive(owner): return False
-            c.unlink(missing_ok=True); continue   # stale: its process is gone
-        with os.fdopen(fd, 'w') as fh: fh.write(f'{os.getpid()}@{socket.gethostname()}')
-        return True
-    return False
-
-@patch
-def release(self:ResultStore, key): (self.path/f'.{key}.claim').unlink(missing_ok=True)
 
 # %% ../nbs/api/04_experiments.ipynb #0030
 def _check_grid(common, ns, seeds):
@@ -272,7 +204,7 @@ def grid(strategies=None, # strategy names (default: all)
     "`RunConfig`s for every combination; `None` means the settings' default (all strategies for `strategies`)"
     s = get_settings()
     lrs = list(lr_grid) if lr=='auto' else _listify(lr)
-    strategies,backbones = _listify(strategies) or strategy_names(),_listify(backbones) or [s.backbone]
+    strategies,backbones = _listify(strategies) or strategy_names(),as_backbones(backbones) or (s.backbone,)
     for n in strategies: get_strategy(n)
     for b in backbones: get_backbone(b)
     dev = str(get_device(device))
@@ -288,7 +220,7 @@ def grid(strategies=None, # strategy names (default: all)
     cfgs = []
     for n,seed,st,x in itertools.product(_listify(n_per_class) or [s.n_per_class], _listify(seeds) or [s.seed], strategies, lrs):
         multi = get_strategy(st).multi_backbone
-        bbs = [tuple(backbones) if len(backbones)>1 else tuple(default_members(st))] if multi else backbones
+        bbs = [backbones if len(backbones)>1 else default_members(st)] if multi else [(b,) for b in backbones]
         cfgs += [RunConfig(st, b, n_per_class=n, seed=seed, lr=x, **common) for b in bbs]
     runs = {}   # one run per result: a logistic regression on cached features needs no grid of learning rates
     for c in cfgs: runs.setdefault(c.key, c)
@@ -321,10 +253,6 @@ def _print_run(i, n, cfg, rec, reused, file=None):
     what = 'reused' if reused else f"{rec['train_seconds']:.1f}s"
     test = f", test {rec['test_accuracy']:.3f}" if rec.get('test_accuracy') is not None else ''
     print(f"[{i+1}/{n}] {cfg.label}: accuracy {rec['accuracy']:.3f}{test} ({what})", file=file, flush=True)
-
-def default_store_path() -> Path:
-    "Where `compare`, `transfer-course compare` and the dashboard keep results unless told otherwise"
-    return get_settings().results_path/'compare'/'runs'
 
 def compare(cfgs:list, # the runs, from `grid`
             store:ResultStore|str|Path|None=None, # where results are kept (default: `default_store_path()`)

@@ -24,7 +24,8 @@ from safetensors.torch import save_file, load_file
 import transfer_course
 from .data import get_source, get_dls, test_split, ImageSource, _item_x, _item_y
 from .backbones import get_backbone, _load_image, sample_photos
-from .strategies import get_strategy, strategy_names, run_strategy, make_head, History, RunStopped
+from .strategies import get_strategy, strategy_names, run_strategy, make_head, History
+from .features import RunStopped
 from .stats import accuracy_ci
 from .experiments import versions
 
@@ -40,7 +41,7 @@ _kind = 'transfer-course model'
 
 def trainable_strategies() -> list:
     "The strategies `train` keeps as one network: a single backbone trained as a fastai `Learner`"
-    return [n for n in strategy_names() if not get_strategy(n).multi_backbone and not n.startswith('cached_')]
+    return [n for n in strategy_names() if get_strategy(n).learner]
 
 # %% ../nbs/api/07_model.ipynb #0009
 def build_net(backbone, # a backbone name, as `get_backbone` takes it
@@ -297,7 +298,7 @@ def train(dataset=None,           # dataset name or image folder (default: setti
     if res and progress: print(f"Resuming from {out/checkpoint_name}: epochs 1-{ck.done} of {config['n_epoch']} are done.", file=cbs[1].file, flush=True)
     prec = ifnone(precision, 'bf16' if dls.device.type=='cuda' else 'fp32')
     try: fit = run_strategy(strategy, dls, config['backbone'], config['n_epoch'], lr, seed=config['seed'], head=head,
-                            opts=dict(n=freeze_to) if 'freeze_to' in get_strategy(strategy).options else {}, stop=stop, on_epoch=on_epoch,
+                            opts=get_strategy(strategy).recipe_opts(freeze_to=freeze_to), stop=stop, on_epoch=on_epoch,
                             cbs=cbs, precision=prec)
     except RunStopped: raise RunStopped(f"stopped after {ck.seen} finished epoch(s), kept in {out/checkpoint_name}: resume=True goes on.") from None
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ Docs: https://transfer-course.github.io/transfer-course/api/strategies.html.md""
 from __future__ import annotations
 from .core import *
 import random, threading, time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 from torch import nn
@@ -21,16 +21,16 @@ from fastai.torch_core import find_bs
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 from .data import get_dls
-from .backbones import get_backbone, backbone_learner, backbone_model, group_table
+from .features import *
+from .backbones import get_backbone, backbone_learner, backbone_model, group_table, as_backbones, offline_backbones
 
 # %% auto #0
 __all__ = ['heads', 'make_head', 'strategy_learner', 'train_frozen', 'train_frozen_bn', 'train_partial', 'body_layers',
            'freeze_layers', 'train_keras_partial', 'train_full', 'train_discriminative', 'train_fine_tune',
-           'train_gradual', 'train_scratch', 'FreezeLog', 'probe_recipe', 'freeze_table', 'RunStopped', 'check_stop',
-           'extract_features', 'fit_logreg', 'fit_linear', 'Fit', 'Strategy', 'register_strategy', 'strategy_names',
-           'get_strategy', 'strategy_uses', 'History', 'learner_strategy', 'strategies_table', 'default_members',
-           'run_strategy', 'fit_accuracy', 'BnEval', 'train_bitfit', 'train_bn_only', 'pointwise_convs', 'add_lora',
-           'train_lora', 'imagenet_head', 'imagenet_logprobs', 'oof_logreg', 'cascade_threshold']
+           'train_gradual', 'train_scratch', 'FreezeLog', 'probe_recipe', 'freeze_table', 'Fit', 'RunSpec', 'Strategy',
+           'register_strategy', 'strategy_names', 'get_strategy', 'strategy_uses', 'History', 'learner_strategy',
+           'strategies_table', 'default_members', 'run_spec', 'run_strategy', 'fit_accuracy', 'BnEval', 'train_bitfit',
+           'train_bn_only', 'pointwise_convs', 'add_lora', 'train_lora', 'cascade_threshold']
 
 # %% ../nbs/api/03_strategies.ipynb #0007
 heads = ('fastai', 'gap_dense', 'flatten_dense256')
@@ -206,96 +206,62 @@ def freeze_table(learn, log:FreezeLog) -> pd.DataFrame:
     return pd.DataFrame([dict(fit=i, group=g, n_params=n[g], n_trainable=t, lr=float(f'{l:.3g}'))
                          for i,r in enumerate(log.fits) for g,(t,l) in enumerate(zip(r['n_trainable'], r['lr']))])
 
-# %% ../nbs/api/03_strategies.ipynb #0048
-class RunStopped(Exception):
-    "A run ended early on request (a Stop button, Ctrl-C); nothing of it is kept"
-
-def check_stop(stop):
-    "Raise `RunStopped` when the `threading.Event` `stop` is set"
-    if stop is not None and stop.is_set(): raise RunStopped("stopped")
-
-@torch.no_grad()
-def extract_features(learn,     # a `Learner`: its body `learn.model[0]` gives the features
-                     dl,        # a `DataLoader`, read in order once
-                     stop=None, # a `threading.Event`: set it to stop after the current batch
-                    ) -> tuple:
-    "Average-pooled body features `(X, y)` of every item of `dl`, in order, with the body in eval mode"
-    body = learn.model[0].eval()
-    xs,ys = [],[]
-    for xb,yb in dl.new(shuffle=False, drop_last=False):
-        check_stop(stop)
-        with torch.autocast(xb.device.type, dtype=torch.bfloat16, enabled=getattr(learn, 'mixed_precision', None) is not None and xb.device.type=='cuda'):
-            xs.append(F.adaptive_avg_pool2d(body(xb), 1).flatten(1).float().cpu().as_subclass(torch.Tensor))
-        ys.append(yb.cpu().as_subclass(torch.Tensor))
-    return torch.cat(xs),torch.cat(ys)
-
-# %% ../nbs/api/03_strategies.ipynb #0051
-def fit_logreg(Xtr,    # training features, a tensor (N,D)
-               ytr,    # their labels, a tensor (N,)
-               Xva,    # features to predict, a tensor (M,D)
-               seed=0, # random seed of the solver
-              ) -> np.ndarray:
-    "Validation probabilities of a scikit-learn logistic regression trained on standardised features"
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
-    clf.fit(Xtr.numpy(), ytr.numpy())
-    probs = np.zeros((len(Xva), int(ytr.max())+1), dtype=np.float32)
-    probs[:, clf.classes_] = clf.predict_proba(Xva.numpy())
-    return probs
-
-# %% ../nbs/api/03_strategies.ipynb #0052
-def fit_linear(Xtr,           # training features, a tensor (N,D)
-               ytr,           # their labels, a tensor (N,)
-               Xva,           # validation features, a tensor (M,D)
-               yva,           # their labels: each epoch's validation loss and accuracy
-               n_out,         # number of classes
-               n_epoch=5,     # epochs
-               lr=1e-2,       # peak learning rate of the one-cycle schedule
-               bs=64,         # batch size
-               seed=0,        # random seed of the batch order
-               on_epoch=None, # called with the record of each finished epoch
-               stop=None,     # a `threading.Event`: set it to stop after the current batch
-               X_pred=None,   # features whose probabilities are returned (None: `Xva`)
-              ) -> tuple:
-    "Train a linear layer on cached features with Adam and one-cycle; `(probabilities of X_pred (default: Xva), history)`"
-    g = torch.Generator().manual_seed(seed)
-    lin = nn.Linear(Xtr.shape[1], n_out)
-    opt = torch.optim.AdamW(lin.parameters(), lr=lr, weight_decay=1e-2)
-    steps = max(1, n_epoch*((len(Xtr)+bs-1)//bs))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    hist = []
-    for ep in range(n_epoch):
-        losses = []
-        for idx in torch.randperm(len(Xtr), generator=g).split(bs):
-            check_stop(stop)
-            loss = F.cross_entropy(lin(Xtr[idx]), ytr[idx])
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step(); losses.append(loss.item())
-        with torch.no_grad(): out = lin(Xva)
-        hist.append(dict(epoch=ep, train_loss=float(np.mean(losses)), valid_loss=F.cross_entropy(out, yva).item(),
-                         accuracy=(out.argmax(1)==yva).float().mean().item(), n_steps=len(losses)))
-        if on_epoch: on_epoch(hist[-1])
-    with torch.no_grad(): return lin(ifnone(X_pred, Xva)).softmax(1).numpy(),hist
-
 # %% ../nbs/api/03_strategies.ipynb #0056
 @dataclass
 class Fit:
     "What one strategy run produced"
-    probs:np.ndarray; targets:np.ndarray; history:list; n_params:int; n_trainable:int
-    groups:pd.DataFrame|None=None; n_seen:int=0; train_seconds:float=0.; learn:object=None
-    test_probs:np.ndarray|None=None; test_targets:np.ndarray|None=None   # on the test set, when the `DataLoaders` have one
-    n_steps:int=0   # optimizer steps
-    extra:dict|None=None   # figures of this strategy's own for its record (e.g. a cascade's threshold)
+    probs:np.ndarray               # validation probabilities, images × classes
+    targets:np.ndarray             # validation classes
+    history:list                   # one record per epoch (losses, accuracy, trainable parameters)
+    n_params:int                   # parameters of everything the run used
+    n_trainable:int                # the most parameters it trained at once
+    groups:pd.DataFrame|None=None  # per fit and parameter group: trainable parameters and peak learning rate
+    n_seen:int=0                   # training images seen, over every epoch
+    train_seconds:float=0.         # time spent training
+    learn:object=None              # the trained `Learner`, for a strategy that trains one
+    test_probs:np.ndarray|None=None   # test probabilities, when the `DataLoaders` have a test set
+    test_targets:np.ndarray|None=None # test classes
+    n_steps:int=0                  # optimizer steps
+    extra:dict|None=None           # figures of this strategy's own for its record (e.g. a cascade's threshold)
+
+@dataclass(frozen=True)
+class RunSpec:
+    "One run of a strategy: its data, its backbones (always a tuple), its budget, options and hooks"
+    dls:object                 # `DataLoaders`
+    backbones:tuple            # the backbones: one, or several for a strategy that combines them
+    n_epoch:int=2              # epochs
+    lr:float=1e-2              # base learning rate
+    seed:int=0                 # random seed
+    head:str='fastai'          # one of `heads`
+    opts:dict=field(default_factory=dict)        # the recipe's own options, e.g. `dict(n=-3)` for `partial`
+    on_epoch:object=None       # called with the record of each finished epoch
+    stop:object=None           # a `threading.Event`: set it to stop after the current batch
+    learner_kw:dict=field(default_factory=dict)  # passed on to `strategy_learner` (precision, channels_last, cbs, ...)
+    @property
+    def backbone(self):
+        "The backbone of a one-backbone run"
+        return self.backbones[0]
+    def learner(self, backbone, **kw) -> Learner:
+        "A `strategy_learner` on this run's data for `backbone`, with its learner options and `kw`"
+        return strategy_learner(self.dls, backbone, **self.learner_kw, **kw)
 
 @dataclass
 class Strategy:
-    "A named transfer strategy"
-    name:str; family:str; doc:str; run:object; pretrained:bool=True; multi_backbone:bool=False
-    options:tuple=()  # the run options, beyond the common ones, that this strategy uses (they alone enter its results' keys)
+    "A named transfer strategy: what it uses, and `run`, which takes a `RunSpec` and returns a `Fit`"
+    name:str             # what runs and records call it
+    family:str           # e.g. 'fine-tuning', 'feature extraction', 'ensemble'
+    doc:str              # what it does, in one sentence
+    run:object           # called as `run(spec)` with a `RunSpec`; returns a `Fit`
+    pretrained:bool=True # it starts from pretrained weights
+    multi_backbone:bool=False  # it combines several backbones
+    options:dict=field(default_factory=dict)  # run options beyond the common ones that it uses, each with its recipe's name for it (they alone enter its results' keys)
     ignores:tuple=()  # common run options (head, n_epoch, lr) that this strategy does not use (they leave its results' keys)
     n_members:int=0   # a multi-backbone strategy: how many of the offline backbones it combines by default (0: all)
     fit_per_member:bool=False  # a multi-backbone strategy that trains one learner per backbone, each for every epoch
+    learner:bool=False  # it trains one fastai `Learner` and returns it in its `Fit` (a model `train` can keep)
+    def recipe_opts(self, **run_opts) -> dict:
+        "The run options of `run_opts` this strategy uses, named as its recipe takes them"
+        return {self.options[k]:v for k,v in run_opts.items() if k in self.options}
 
 _strategies = {}
 def register_strategy(s:Strategy): _strategies[s.name] = s; return s
@@ -346,25 +312,25 @@ def learner_strategy(name,            # the strategy's name
                      family,          # its family, e.g. 'fine-tuning'
                      recipe,          # trains the learner: `recipe(learn, n_epoch, lr, **opts)`; its docstring is the strategy's
                      pretrained=True, # start from pretrained weights
-                     options=(),      # names of the run options the recipe takes (they alone enter its results' keys)
+                     options=None,    # run options the recipe takes, as {run option: the recipe's parameter} (they alone enter its results' keys)
                      **learner_kw,    # passed on to `strategy_learner`
                     ):
     "Register a strategy that builds a learner with `learner_kw` and trains it with `recipe(learn, n_epoch, lr, **opts)`"
-    def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
-        learn = strategy_learner(dls, backbone, pretrained=pretrained, head=head, **learner_kw, **kw)
-        hist,log = History(on_epoch, stop),FreezeLog()
+    def run(spec:RunSpec) -> Fit:
+        learn = spec.learner(spec.backbone, pretrained=pretrained, head=spec.head, **learner_kw)
+        hist,log = History(spec.on_epoch, spec.stop),FreezeLog()
         learn.add_cbs([hist, log])
         t0 = time.perf_counter()
         with learn.no_bar(), learn.no_logging():
-            recipe(learn, n_epoch, lr, **(opts or {}))
+            recipe(learn, spec.n_epoch, spec.lr, **spec.opts)
             return _fit_learner(learn, hist, log, t0)
-    return register_strategy(Strategy(name, family, recipe.__doc__, run, pretrained, options=options))
+    return register_strategy(Strategy(name, family, recipe.__doc__, run, pretrained, options=options or {}, learner=True))
 
 # %% ../nbs/api/03_strategies.ipynb #0061
 learner_strategy('scratch', 'baseline', train_scratch, pretrained=False)
 learner_strategy('frozen', 'feature extraction', train_frozen)
 learner_strategy('frozen_bn', 'feature extraction', train_frozen_bn, train_bn=False)
-learner_strategy('partial', 'fine-tuning', train_partial, options=('freeze_to',))
+learner_strategy('partial', 'fine-tuning', train_partial, options=dict(freeze_to='n'))
 learner_strategy('keras_partial', 'fine-tuning', train_keras_partial)
 learner_strategy('full', 'fine-tuning', train_full)
 learner_strategy('discriminative', 'fine-tuning', train_discriminative)
@@ -372,27 +338,23 @@ learner_strategy('fine_tune', 'fine-tuning', train_fine_tune)
 learner_strategy('gradual', 'fine-tuning', train_gradual);
 
 # %% ../nbs/api/03_strategies.ipynb #0063
-def _cached(dls, backbones, stop, **kw):
-    "Concatenated cached features `[(X, y)]` of `backbones` for each of `dls.loaders` (train, valid[, test]), and their parameter count"
+def _cached(spec:RunSpec, backbones:tuple) -> tuple:
+    "Concatenated cached features `[(X, y)]` of `backbones` for each of `spec.dls.loaders` (train, valid[, test]), and their parameter count"
     feats,n = [],0
     for b in backbones:
-        learn = strategy_learner(dls, b, **kw)
-        feats.append([extract_features(learn, dl, stop) for dl in dls.loaders])
+        learn = spec.learner(b)
+        feats.append([extract_features(learn, dl, spec.stop) for dl in spec.dls.loaders])
         n += sum(p.numel() for p in learn.model[0].parameters())
-    return [(torch.cat([f[i][0] for f in feats], 1), feats[0][i][1]) for i in range(len(dls.loaders))],n
-
-def _members(backbone) -> list:
-    "`backbone` as a list of backbones: a list or tuple as it is, one name (or `None`, the default) as a list of one"
-    return list(backbone) if isinstance(backbone, (list, tuple)) else [backbone]
+    return [(torch.cat([f[i][0] for f in feats], 1), feats[0][i][1]) for i in range(len(spec.dls.loaders))],n
 
 def _cached_run(classifier):
-    def run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
-        t0 = time.perf_counter()
-        sets,n_body = _cached(dls, _members(backbone), stop, **kw)
+    def run(spec:RunSpec) -> Fit:
+        t0,dls = time.perf_counter(),spec.dls
+        sets,n_body = _cached(spec, spec.backbones)
         (Xtr,ytr),(Xva,yva) = sets[:2]
         Xev = torch.cat([X for X,_ in sets[1:]])   # valid, then test: the classifier predicts both
-        if classifier=='logreg': probs,hist = fit_logreg(Xtr, ytr, Xev, seed),[]
-        else: probs,hist = fit_linear(Xtr, ytr, Xva, yva, dls.c, n_epoch, lr, dls.bs, seed, on_epoch, stop, X_pred=Xev)
+        if classifier=='logreg': probs,hist = fit_logreg(Xtr, ytr, Xev, spec.seed),[]
+        else: probs,hist = fit_linear(Xtr, ytr, Xva, yva, dls.c, spec.n_epoch, spec.lr, dls.bs, spec.seed, spec.on_epoch, spec.stop, X_pred=Xev)
         n_clf,nv = (Xtr.shape[1]+1)*dls.c,len(Xva)
         test = dict(test_probs=probs[nv:], test_targets=sets[2][1].numpy()) if len(sets)>2 else {}
         return Fit(probs[:nv], yva.numpy(), hist, n_body+n_clf, n_clf, n_seen=len(Xtr)*max(1, len(hist)),
@@ -411,8 +373,8 @@ register_strategy(Strategy('concat', 'ensemble', "Features of several backbones,
                            ignores=('head', 'n_epoch', 'lr'), n_members=2));
 
 # %% ../nbs/api/03_strategies.ipynb #0066
-def _ensemble_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
-    fits = [run_strategy('frozen', dls, b, n_epoch, lr, seed, head=head, on_epoch=on_epoch, stop=stop, **kw) for b in _members(backbone)]
+def _ensemble_run(spec:RunSpec) -> Fit:
+    fits = [run_spec('frozen', replace(spec, backbones=(b,))) for b in spec.backbones]
     test = dict(test_probs=np.mean([f.test_probs for f in fits], 0), test_targets=fits[0].test_targets) if fits[0].test_probs is not None else {}
     return Fit(np.mean([f.probs for f in fits], 0), fits[0].targets, [r for f in fits for r in f.history],
                sum(f.n_params for f in fits), sum(f.n_trainable for f in fits), n_seen=sum(f.n_seen for f in fits),
@@ -428,32 +390,51 @@ def strategies_table() -> pd.DataFrame:
                               doc=s.doc) for s in _strategies.values()]).set_index('strategy')
 
 # %% ../nbs/api/03_strategies.ipynb #0070
-def default_members(name:str) -> list:
+def default_members(name:str) -> tuple:
     "The backbones a multi-backbone strategy combines by default"
-    from transfer_course.backbones import offline_backbones
     n = get_strategy(name).n_members
-    return offline_backbones()[:n or None]
+    return tuple(offline_backbones()[:n or None])
 #
 # `run_strategy` seeds everything, runs a strategy, and returns its `Fit`. Every strategy gets the same data, epochs and
 # base learning rate.
 
 # %% ../nbs/api/03_strategies.ipynb #0071
+def run_spec(name:str,      # a registered strategy's name
+             spec:RunSpec,  # the run
+            ) -> Fit:
+    "Run strategy `name` on `spec` from its seed: everything seeded, every loader's batch order reset"
+    s = get_strategy(name)
+    seed_everything(spec.seed)
+    for dl in spec.dls.loaders: dl.rng = random.Random(spec.seed)   # the batch order, whatever `dls` was used for before
+    return s.run(spec)
+
+def _backbones_for(s:Strategy, backbone) -> tuple:
+    "`backbone` as the tuple of backbones strategy `s` runs on, its default when None; a clear error for the wrong count"
+    bbs = as_backbones(backbone)
+    if s.multi_backbone:
+        bbs = bbs or default_members(s.name)
+        if len(bbs)<2: raise InputError(f"{s.name} combines several backbones: pass a list of at least two.")
+    elif len(bbs)>1: raise InputError(f"{s.name} trains one backbone, got {len(bbs)} ({', '.join(map(str, bbs))}): pass one, "
+                                      f"or use a strategy that combines several ({', '.join(n for n,t in _strategies.items() if t.multi_backbone)}).")
+    return bbs or (get_backbone(None).name,)
+
 def run_strategy(name:str,            # a registered strategy's name
                  dls,                 # `DataLoaders`
                  backbone=None,       # a backbone name, or a list for strategies that combine several (None: the default)
                  n_epoch:int=2,       # epochs, at least 1
                  lr:float=1e-2,       # base learning rate
                  seed:int|None=None,  # random seed (None: the settings')
-                 **kwargs) -> Fit:
+                 head:str='fastai',   # one of `heads`
+                 opts:dict|None=None, # the recipe's own options, e.g. `dict(n=-3)` for `partial`
+                 on_epoch=None,       # called with the record of each finished epoch
+                 stop=None,           # a `threading.Event`: set it to stop after the current batch
+                 **learner_kw) -> Fit:
     "Run strategy `name` on `dls` from seed `seed` (default: settings); multi-backbone strategies take a list of backbones"
     s = get_strategy(name)
-    if s.multi_backbone:
-        backbone = default_members(name) if backbone is None else _members(backbone)
-        if len(backbone)<2: raise InputError(f"{name} combines several backbones: pass a list of at least two.")
+    bbs = _backbones_for(s, backbone)
     if n_epoch<1: raise InputError(f"n_epoch must be at least 1, got {n_epoch}.")
-    seed = seed_everything(ifnone(seed, get_settings().seed))
-    for dl in dls.loaders: dl.rng = random.Random(seed)   # the batch order, whatever `dls` was used for before
-    return s.run(dls, backbone, n_epoch, lr, seed=seed, **kwargs)
+    spec = RunSpec(dls, bbs, n_epoch, lr, ifnone(seed, get_settings().seed), head, opts or {}, on_epoch, stop, learner_kw)
+    return run_spec(name, spec)
 
 def fit_accuracy(f:Fit) -> float: return float((f.probs.argmax(1)==f.targets).mean())
 
@@ -521,37 +502,6 @@ learner_strategy('bitfit', 'parameter-efficient', train_bitfit, train_bn=False)
 learner_strategy('bn_only', 'parameter-efficient', train_bn_only, train_bn=False)
 learner_strategy('lora', 'parameter-efficient', train_lora, train_bn=False);
 
-# %% ../nbs/api/03_strategies.ipynb #a8799a96
-def imagenet_head(backbone=None, pretrained:bool=True) -> nn.Linear:
-    "The ImageNet classifier of `backbone` (pretrained unless told): the linear layer on the body's average-pooled features"
-    m = backbone_model(backbone, pretrained)
-    clf = m.get_classifier() if hasattr(m, 'get_classifier') else getattr(m, 'fc', None)
-    if not isinstance(clf, nn.Linear): raise InputError(f"{get_backbone(backbone).name}: its ImageNet classifier is not one linear "
-        "layer on pooled features (as in ResNets and EfficientNets), so its ImageNet probabilities cannot be read from them.")
-    return clf.eval()
-
-@torch.no_grad()
-def imagenet_logprobs(X, clf:nn.Linear) -> torch.Tensor:
-    "Log-probabilities of the 1,000 ImageNet classes from pooled features `X`"
-    return clf(X).log_softmax(1)
-
-# %% ../nbs/api/03_strategies.ipynb #cfc05db6
-def oof_logreg(Xtr,            # training features, a tensor (N,D)
-               ytr,            # their labels, a tensor (N,)
-               Xev,            # features to predict from a fit on all of `Xtr`
-               n_folds:int=5,  # folds, at most the smallest class's count
-               seed:int=0,     # random seed of the folds and the solver
-              ) -> tuple:
-    "Logistic-regression probabilities: out-of-fold for `Xtr` (each row from a fit without it), and for `Xev` from a fit on all of `Xtr`"
-    from sklearn.model_selection import StratifiedKFold
-    k = min(n_folds, int(np.bincount(ytr.numpy()).min()))
-    if k<2: raise DataError("Stacking needs at least 2 training images per class, for out-of-fold predictions.")
-    oof = np.zeros((len(Xtr), int(ytr.max())+1), dtype=np.float32)
-    for tr,ho in StratifiedKFold(k, shuffle=True, random_state=seed).split(Xtr.numpy(), ytr.numpy()):
-        tr,ho = torch.as_tensor(tr),torch.as_tensor(ho)
-        oof[ho.numpy()] = fit_logreg(Xtr[tr], ytr[tr], Xtr[ho], seed)
-    return oof, fit_logreg(Xtr, ytr, Xev, seed)
-
 # %% ../nbs/api/03_strategies.ipynb #07b74a78
 def _probs_fit(probs, sets, n_params, n_trainable, t0) -> Fit:
     "A `Fit` from probabilities of the validation then test images, stacked"
@@ -560,29 +510,29 @@ def _probs_fit(probs, sets, n_params, n_trainable, t0) -> Fit:
     return Fit(probs[:nv], sets[1][1].numpy(), [], n_params, n_trainable, n_seen=len(sets[0][1]),
                train_seconds=time.perf_counter()-t0, **test)
 
-def _stack_imagenet_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
+def _stack_imagenet_run(spec:RunSpec) -> Fit:
     t0 = time.perf_counter()
-    sets,n_body = _cached(dls, [backbone], stop, **kw)
-    clf = imagenet_head(backbone)
+    sets,n_body = _cached(spec, spec.backbones)
+    clf = imagenet_head(spec.backbone)
     Z = [imagenet_logprobs(X, clf) for X,_ in sets]
-    probs = fit_logreg(Z[0], sets[0][1], torch.cat(Z[1:]), seed)
-    n_clf = (Z[0].shape[1]+1)*dls.c
+    probs = fit_logreg(Z[0], sets[0][1], torch.cat(Z[1:]), spec.seed)
+    n_clf = (Z[0].shape[1]+1)*spec.dls.c
     return _probs_fit(probs, sets, n_body+sum(p.numel() for p in clf.parameters())+n_clf, n_clf, t0)
 
 # %% ../nbs/api/03_strategies.ipynb #72f8389d
-def _per_member(dls, backbone, stop, **kw) -> tuple:
+def _per_member(spec:RunSpec) -> tuple:
     "Cached features of each member backbone: `(per, sets, ytr, n_body, n_level0)`, `n_level0` a logistic regression's parameters per member"
-    per = [_cached(dls, [b], stop, **kw) for b in _members(backbone)]
+    per = [_cached(spec, (b,)) for b in spec.backbones]
     sets = per[0][0]
-    return per, sets, sets[0][1], sum(n for _,n in per), sum((s[0][0].shape[1]+1)*dls.c for s,_ in per)
+    return per, sets, sets[0][1], sum(n for _,n in per), sum((s[0][0].shape[1]+1)*spec.dls.c for s,_ in per)
 
-def _stack_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
-    t0 = time.perf_counter()
-    per,sets,ytr,n_body,n_level0 = _per_member(dls, backbone, stop, **kw)
-    level0 = [oof_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), seed=seed) for s,_ in per]
+def _stack_run(spec:RunSpec) -> Fit:
+    t0,c = time.perf_counter(),spec.dls.c
+    per,sets,ytr,n_body,n_level0 = _per_member(spec)
+    level0 = [oof_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), seed=spec.seed) for s,_ in per]
     logp = lambda ps: torch.from_numpy(np.log(np.concatenate(ps, 1) + 1e-4))
-    probs = fit_logreg(logp([o for o,_ in level0]), ytr, logp([e for _,e in level0]), seed)
-    n_clf = n_level0 + (len(per)*dls.c+1)*dls.c
+    probs = fit_logreg(logp([o for o,_ in level0]), ytr, logp([e for _,e in level0]), spec.seed)
+    n_clf = n_level0 + (len(per)*c+1)*c
     return _probs_fit(probs, sets, n_body+n_clf, n_clf, t0)
 
 # %% ../nbs/api/03_strategies.ipynb #fd2fcc1a
@@ -606,11 +556,11 @@ def cascade_threshold(conf,   # the first model's confidence (top probability) p
     target = float((np.asarray(second).argmax(1)==y).mean()) - tol
     return float(next(t for t in np.unique(np.r_[0., conf, 1.01]) if acc(t) >= target))   # 1.01: every image passed on
 
-def _cascade_run(dls, backbone=None, n_epoch=2, lr=1e-2, head='fastai', opts=None, on_epoch=None, stop=None, seed=0, **kw):
+def _cascade_run(spec:RunSpec) -> Fit:
     t0 = time.perf_counter()
-    per,sets,ytr,n_body,n_clf = _per_member(dls, backbone, stop, **kw)
+    per,sets,ytr,n_body,n_clf = _per_member(spec)
     nv = len(sets[1][1])
-    P = [fit_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), seed) for s,_ in per]   # validation then test images
+    P = [fit_logreg(s[0][0], ytr, torch.cat([X for X,_ in s[1:]]), spec.seed) for s,_ in per]   # validation then test images
     first,ens = P[0],np.mean(P, 0)
     conf = first.max(1)
     t = cascade_threshold(conf[:nv], first[:nv], ens[:nv], sets[1][1].numpy())

@@ -22,8 +22,10 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from .backbones import group_table
 from .strategies import (train_frozen, train_partial, train_discriminative, train_gradual, train_scratch,
-                                        History, FreezeLog, freeze_table, fit_logreg, check_stop, probe_recipe)
-from .experiments import ResultStore, versions, device_name
+                                        History, FreezeLog, freeze_table, probe_recipe)
+from .features import fit_logreg, check_stop
+from .store import ResultStore
+from .experiments import versions, device_name
 
 # %% auto #0
 __all__ = ['wordnet_file', 'lexnames', 'wordnet_categories', 'default_encoder', 'text_strategies', 'TextSource', 'assign_splits',
