@@ -14,9 +14,8 @@ Writes bench/results/cached_vs_frozen.json and .md (numbers from this run only).
 """
 import argparse, json, sys
 from pathlib import Path
-from transfer_course.core import get_settings, setup_threads
+from transfer_course.core import get_settings, setup_threads, md_table
 from transfer_course.experiments import RunConfig, run_experiment, device_name, versions
-from transfer_course.reporting import md_table
 import pandas as pd
 
 RUNS = [('frozen', 'fastai', "frozen body, fastai's default (BatchNorm trains), fastai head"),

@@ -6,11 +6,18 @@ seed; each seed draws its own training and validation digits and initial weights
 import argparse, time
 from pathlib import Path
 from transfer_course.experiments import grid, compare, ResultStore
-from transfer_course.reporting import strategy_table, describe_table, intervals_frame, md_table, protocol
+from transfer_course.core import md_table
+from transfer_course.reporting import strategy_table, describe_table, intervals_frame, protocol
 from transfer_course.stats import outcome_matrix, paired
 
 STRATEGIES = ['cached_logreg', 'frozen', 'fine_tune', 'scratch']   # as in the Makefile's demo target
 SEEDS = [42, 1, 7, 123, 2024]
+
+def paired_row(recs, seeds, pairs) -> dict:
+    "One row of the paired-differences table: each pair's difference [interval] and p over `seeds`"
+    o = outcome_matrix([r for r in recs if r['seed'] in seeds], by='strategy', split='test')
+    cells = {f'{a} − {b}': paired(o.correct[a], o.correct[b]) for a,b in pairs}
+    return {'seeds': ', '.join(map(str, seeds)), **{k: f'{r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] p={r.p:.2g}' for k,r in cells.items()}}
 
 def table(recs) -> str:
     st = strategy_table(recs)
@@ -29,8 +36,4 @@ if __name__=='__main__':
     # the trained networks against each other, seed by seed and over all seeds: what one seed would have concluded
     pairs = [('fine_tune', 'frozen'), ('fine_tune', 'scratch'), ('frozen', 'scratch')]
     print('### Paired differences between the trained networks (test accuracy, 95% interval, p)\n')
-    print('| seeds | ' + ' | '.join(f'{a} − {b}' for a,b in pairs) + ' |\n|' + ' --- |'*(len(pairs)+1))
-    for seeds in [[s] for s in SEEDS] + [SEEDS]:
-        o = outcome_matrix([r for r in recs if r['seed'] in seeds], by='strategy', split='test')
-        cells = [paired(o.correct[a], o.correct[b]) for a,b in pairs]
-        print(f"| {', '.join(map(str, seeds))} | " + ' | '.join(f'{r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] p={r.p:.2g}' for r in cells) + ' |')
+    print(md_table([paired_row(recs, seeds, pairs) for seeds in [[s] for s in SEEDS] + [SEEDS]]))

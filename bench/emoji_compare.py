@@ -12,12 +12,11 @@ bench/results/emoji_compare.csv (one row per run) and bench/results/emoji_eviden
 import argparse, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from transfer_course.core import get_settings, setup_threads
+from transfer_course.core import get_settings, setup_threads, md_table
 from transfer_course.data import get_source, split_source, test_split
 from transfer_course.emoji import emoji_counts, emoji_test_pct
 from transfer_course.experiments import grid, compare, ResultStore, device_name, versions
 from transfer_course.stats import compare_table, describe
-from transfer_course.reporting import md_table
 
 ROOT = Path(__file__).resolve().parents[1]
 STRATEGIES = ['frozen', 'fine_tune', 'scratch']

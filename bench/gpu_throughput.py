@@ -103,5 +103,5 @@ name = torch.cuda.get_device_name(dev) if cuda else f"{platform.machine()} CPU"
 df = pd.DataFrame(rows).assign(device=name, torch=torch.__version__, decode_s=round(decode_s, 1))
 Path(a.out).parent.mkdir(parents=True, exist_ok=True)
 df.to_csv(a.out, index=False)
-print(df.drop(columns=['device', 'torch']).to_markdown(index=False))
+print(md_table(df.drop(columns=['device', 'torch'])))
 print(f"{name}; {time.perf_counter()-T0:.0f} s in all -> {a.out}")

@@ -8,7 +8,9 @@ import argparse, time
 from pathlib import Path
 import pandas as pd
 from transfer_course.experiments import grid, compare, ResultStore
-from transfer_course.reporting import strategy_table, describe_table, intervals_frame, md_table, accuracy_points, write_report
+from transfer_course.core import md_table
+from transfer_course.plots import accuracy_points
+from transfer_course.reporting import strategy_table, describe_table, intervals_frame, write_report
 from transfer_course.stats import compare_table, describe
 
 ROOT = Path(__file__).resolve().parents[1]

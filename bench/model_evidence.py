@@ -6,6 +6,8 @@ import json, os, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from transfer_course.core import md_table
 TC = Path(sys.executable).parent/'transfer-course'
 ENV = {**os.environ, 'IN_TEST': '1', 'OMP_NUM_THREADS': '1'}
 out = []
@@ -34,7 +36,7 @@ def cli(*args):
     flush()
 
 def files(d):
-    out.append(f"Files in `{d.name}/`:\n\n| file | bytes |\n|---|---:|\n" + '\n'.join(f"| {f.name} | {f.stat().st_size:,} |" for f in sorted(d.iterdir()) if f.is_file()))
+    out.append(f"Files in `{d.name}/`:\n\n" + md_table([dict(file=f.name, bytes=f.stat().st_size) for f in sorted(d.iterdir()) if f.is_file()]))
 
 work = Path(tempfile.mkdtemp())
 out.append(f"# Keeping a trained model: evidence\n\nMade by `bench/model_evidence.py` on {time.strftime('%Y-%m-%d')} (small profile, "
@@ -70,7 +72,6 @@ ck = a/'checkpoint.safetensors'
 while not ck.exists() and p.poll() is None: time.sleep(0.02)
 time.sleep(1.0)   # into the next epoch
 os.kill(p.pid, signal.SIGKILL); p.wait()
-sys.path.insert(0, str(ROOT))
 from transfer_course.model import read_checkpoint
 done = read_checkpoint(ck)[1]['epoch']
 out.append(f"`{' '.join(map(str, args[1:]))} --out killed` was killed (SIGKILL, exit {p.returncode}) during epoch {done+1}; the "
@@ -78,10 +79,10 @@ out.append(f"`{' '.join(map(str, args[1:]))} --out killed` was killed (SIGKILL, 
 sh(*args, '--out', a, '--resume')
 sh(*args, '--out', b)
 ra,rb = [json.loads((x/'card.json').read_text()) for x in (a,b)]
-rows = '\n'.join(f"| {h['epoch']+1} | {h['train_loss']:.6f} | {g['train_loss']:.6f} | {h['valid_loss']:.6f} | {g['valid_loss']:.6f} | {h['accuracy']:.4f} | {g['accuracy']:.4f} |"
-                 for h,g in zip(ra['history'], rb['history']))
-out.append(f"Resumed after epoch {done}. Per epoch, the resumed run beside an uninterrupted run with the same seed:\n\n| epoch | train loss (resumed) "
-           f"| train loss (whole) | valid loss (resumed) | valid loss (whole) | accuracy (resumed) | accuracy (whole) |\n|---:|---:|---:|---:|---:|---:|---:|\n{rows}\n\n"
+rows = md_table([{'epoch': h['epoch']+1, 'train loss (resumed)': h['train_loss'], 'train loss (whole)': g['train_loss'],
+                  'valid loss (resumed)': h['valid_loss'], 'valid loss (whole)': g['valid_loss'],
+                  'accuracy (resumed)': h['accuracy'], 'accuracy (whole)': g['accuracy']} for h,g in zip(ra['history'], rb['history'])], fmt='.6f')
+out.append(f"Resumed after epoch {done}. Per epoch, the resumed run beside an uninterrupted run with the same seed:\n\n{rows}\n\n"
            f"Test accuracy: resumed {ra['test']['accuracy']:.4f} {[round(v, 4) for v in ra['test']['ci']]}, uninterrupted {rb['test']['accuracy']:.4f} "
            f"{[round(v, 4) for v in rb['test']['ci']]} ({ra['test']['n']} test images). Weights identical: "
            f"{ra['weights']['sha256']==rb['weights']['sha256']} (SHA-256 {ra['weights']['sha256'][:16]}… / {rb['weights']['sha256'][:16]}…).")

@@ -9,7 +9,7 @@ alone (a full pass over the training loader, images per second) against the mode
 Writes bench/results/overhead_<label>.csv and prints a markdown table. `ratio` is the median library epoch time over
 the median hand-loop epoch time by the wall clock (1.00 = no overhead); `cpu_ratio` the same by this process's CPU
 time, which other work on a shared machine disturbs far less (`load_avg` says how busy the machine was). Runs on any version of the library that has `get_dls`,
-`strategy_learner`, `train_frozen`/`train_full` and `History`/`FreezeLog`.
+`strategy_learner`, `train_frozen`/`train_full`, `History`/`FreezeLog` and `md_table`.
 """
 import argparse, os, statistics, sys, time
 from pathlib import Path
@@ -77,7 +77,7 @@ def loader_only():
         print(rows[-1], flush=True)
     df = pd.DataFrame(rows)
     df.to_csv(root/'bench'/'results'/f'loader_{a.label}.csv', index=False)
-    print(df.to_markdown(index=False)); sys.exit()
+    print(md_table(df)); sys.exit()
 
 if a.loader_only: loader_only()
 rows = []
@@ -112,4 +112,4 @@ df = pd.DataFrame(rows).assign(cpu=f"{torch.backends.cpu.get_cpu_capability()}, 
 out = root/'bench'/'results'/f'overhead_{a.label}.csv'
 out.parent.mkdir(parents=True, exist_ok=True)
 df.to_csv(out, index=False)
-print(df.drop(columns=['label', 'cpu']).to_markdown(index=False))
+print(md_table(df.drop(columns=['label', 'cpu'])))

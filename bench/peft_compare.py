@@ -33,7 +33,7 @@ def say(s=''):
     report.write_text('\n'.join(out)+'\n')   # kept as it grows
 
 def table(t, cols=('label', 'accuracy', 'lo', 'hi', 'diff_vs_best', 'diff_lo', 'diff_hi', 'p_adj', 'group')) -> str:
-    return t[[c for c in cols if c in t]].round(3).to_markdown(index=False)
+    return md_table(t[[c for c in cols if c in t]].round(3))
 
 def run(cfgs) -> list:
     "The records of `cfgs`: run (or reused) unless `--stored`, then only those already stored"
@@ -87,7 +87,7 @@ say("Intervals: accuracy with its 95% interval over seeds × test images; `diff_
     "a rough guide only.")
 say()
 say('## 1. What each strategy trains (`probe_recipe` → `freeze_table`)\n')
-say(tp.to_markdown(index=False)); say()
+say(md_table(tp)); say()
 
 tasks = dict(mnist=dict(n_per_class=20, n_valid=10, n_test=30), lfw=dict(n_per_class=40, n_test=0))
 # 2. stacking vs concat, ensemble, and one backbone alone, on the same images
@@ -120,7 +120,7 @@ say(describe(t)); say()
 cas = pd.DataFrame([dict(seed=r['seed'], threshold=r['cascade_threshold'], passed_valid=r['passed_valid'], passed_test=r['passed_test'])
                     for r in recs if r['strategy']=='cascade'])
 say("The cascade's threshold and the share of images it passed on to the three models, per seed:\n")
-say(cas.round(3).to_markdown(index=False)); say()
+say(md_table(cas.round(3))); say()
 if STACKING:   # this section of the report replaced, the rest kept
     old = report.read_text(); a,b = old.index('## 2. Stacking'),old.index('## 3a.')
     report.write_text(old[:a] + '\n'.join(out) + '\n' + old[b:]); sys.exit()
@@ -133,7 +133,7 @@ for ds,kw in tasks.items():
         done = pd.DataFrame([dict(strategy=r['strategy'], seed=r['seed'], test_accuracy=r.get('test_accuracy'), n_trainable=r['n_trainable'],
                                   train_seconds=r['train_seconds'], peak_rss_mb=r['peak_rss_mb']) for r in run(cfgs)])
         say(f"## 3{'ab'[list(tasks).index(ds)]}. {ds}: fewer than two seeds finished for every strategy, so no paired tests yet; the runs stored:\n")
-        say(done.round(3).to_markdown(index=False) if len(done) else '(none)'); say(); continue
+        say(md_table(done.round(3)) if len(done) else '(none)'); say(); continue
     t = compare_table(recs, by='strategy', split='test')
     c = costs(recs, lambda r: r['strategy'])
     a = dict(t.attrs); t = t.join(c, on='label'); t.attrs.update(a)

@@ -22,6 +22,7 @@ from .model import *
 from .stats import *
 from .emoji import *
 from .text import *
+from .plots import *
 from .reporting import *
 from .widgets import *
 from .exercises import *

@@ -1,4 +1,4 @@
-"""Settings, the small/full profile switch, seeding, device and CPU threads.
+"""Errors a user can fix, markdown tables, settings, the small/full profile switch, seeding, device and CPU threads.
 
 Docs: https://transfer-course.github.io/transfer-course/api/core.html.md"""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os, re, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
+import numpy as np, pandas as pd
 from configparser import ConfigParser, Error as ConfigError, MissingSectionHeaderError, DuplicateOptionError, ParsingError
 # Deprecation notices raised by fastai's own imports, not by anything a learner does:
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated')
@@ -22,8 +23,8 @@ from fastcore.xtras import Config
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['UserError', 'InputError', 'SettingsError', 'DataError', 'MissingError', 'ResourceError', 'find_settings', 'Settings',
-           'get_settings', 'resolve_profile', 'seed_everything', 'get_device', 'setup_threads']
+__all__ = ['UserError', 'InputError', 'SettingsError', 'DataError', 'MissingError', 'ResourceError', 'md_table', 'find_settings',
+           'Settings', 'get_settings', 'resolve_profile', 'seed_everything', 'get_device', 'setup_threads']
 
 # %% ../nbs/api/00_core.ipynb #0005
 class UserError(Exception):
@@ -34,6 +35,23 @@ class SettingsError(UserError, ValueError):       "A settings file that cannot b
 class DataError(UserError, ValueError):           "A dataset or image folder that cannot be used as given"
 class MissingError(UserError, FileNotFoundError): "Something needed that is not there: a file, a package, a download"
 class ResourceError(UserError, RuntimeError):     "A device, the disk or memory cannot do what was asked"
+
+# %% ../nbs/api/00_core.ipynb #c101
+def _md_cell(v, fmt:str) -> str:
+    "`v` as the text of a markdown table cell"
+    if pd.api.types.is_scalar(v) and pd.isna(v): return ''
+    s = format(v, fmt) if isinstance(v, (float, np.floating)) else str(v)
+    return re.sub(r'\r?\n|\r', ' ', s.replace('|', '\\|'))   # a pipe escaped, line breaks as spaces: one valid row
+
+def md_table(df,          # a DataFrame, or what `pd.DataFrame` makes one of (a dict of columns, a list of dicts)
+             fmt:str='g', # the format of float values
+            ) -> str:
+    "`df` as a markdown table: floats in format `fmt`, missing values blank, numbers right-aligned, `|` escaped"
+    df = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
+    right = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in df.dtypes]
+    rows = [[_md_cell(c, fmt) for c in df.columns], ['---:' if r else '---' for r in right]]
+    rows += [[_md_cell(v, fmt) for v in r] for r in df.itertuples(index=False, name=None)]
+    return '\n'.join('| ' + ' | '.join(r) + ' |' for r in rows)
 
 # %% ../nbs/api/00_core.ipynb #0008
 _defaults = dict(course='transfer-course', backbone='efficientnet_lite0', dataset='lfw', profile='auto', seed='42',
@@ -98,8 +116,8 @@ class Settings:
     device:str; threads:int; workers:str; size:int; n_per_class:int; n_valid:int; epochs:int; bs:int; source:Path|None
 
     def _repr_markdown_(self):
-        rows = '\n'.join(f'| {k} | {v} |' for k,v in asdict(self).items())
-        return f'| setting | value |\n|---|---|\n{rows}'
+        d = asdict(self)
+        return md_table(dict(setting=list(d), value=[str(v) for v in d.values()]))   # `source` None: no file, the defaults
 
 # %% ../nbs/api/00_core.ipynb #0016
 def _convert(k, v, f:Path|None):

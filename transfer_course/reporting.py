@@ -1,6 +1,5 @@
-"""Tables and plots of experiment results, with the interval of every accuracy: which strategies are best, tied or
-worse, accuracy against training time or any budget, learning curves, accuracy against the number of training
-images, parameter groups, confusion matrices, and a short markdown report.
+"""Tables of experiment results, with the interval of every accuracy: which strategies are best, tied or worse, and on
+what evidence; and a short markdown report with the charts of `transfer_course.plots`.
 
 Docs: https://transfer-course.github.io/transfer-course/api/reporting.html.md"""
 
@@ -8,22 +7,17 @@ Docs: https://transfer-course.github.io/transfer-course/api/reporting.html.md"""
 
 # %% ../nbs/api/05_reporting.ipynb #x
 from __future__ import annotations
-import re, warnings
 from .core import *
 from pathlib import Path
 import numpy as np, pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib import colormaps
-from matplotlib.ticker import LogLocator, FixedLocator, MaxNLocator, FuncFormatter, NullFormatter
-from .strategies import strategy_names, strategy_uses
-from .experiments import records_frame, select_on_valid, _bb
-from .stats import compare_table, describe, seed_summary, outcome_matrix, accuracy_ci, _unpaired_row, _ci
+from .strategies import strategy_uses
+from .experiments import records_frame, select_on_valid
+from .stats import compare_table, describe, _ci
+from .plots import (save_png, plot_accuracy_vs_time, plot_accuracy_vs_budget, plot_learning_curves,
+                                   plot_accuracy_vs_size, _label_of)
 
 # %% auto #0
-__all__ = ['summary_table', 'strategy_table', 'describe_table', 'intervals_frame', 'strategy_color', 'accuracy_interval',
-           'accuracy_points', 'plot_accuracy_vs_budget', 'plot_accuracy_vs_time', 'plot_learning_curves',
-           'plot_accuracy_vs_size', 'plot_trainable', 'groups_table', 'plot_groups', 'plot_confusion', 'md_table',
-           'protocol', 'write_report']
+__all__ = ['summary_table', 'strategy_table', 'describe_table', 'intervals_frame', 'protocol', 'write_report']
 
 # %% ../nbs/api/05_reporting.ipynb #0007
 def summary_table(recs:list|pd.DataFrame) -> pd.DataFrame:
@@ -37,12 +31,6 @@ def summary_table(recs:list|pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(['per class', 'valid acc'], ascending=[True, False]).reset_index(drop=True).round(3)
 
 # %% ../nbs/api/05_reporting.ipynb #15e6cc46
-def _label_of(recs, epochs:bool=False) -> callable:
-    "Runs labelled by strategy, with the backbone when the single-backbone runs use several, and epochs if `epochs` and several"
-    bbs = {_bb(r['backbone']) for r in recs if not isinstance(r['backbone'], (list, tuple))}   # combining strategies: not a choice of one
-    eps = epochs and len({r.get('n_epoch') for r in recs})>1
-    return lambda r: r['strategy'] + (f" · {_bb(r['backbone'])}" if len(bbs)>1 else '') + (f" · {r['n_epoch']} ep" if eps else '')
-
 def strategy_table(recs:list) -> pd.DataFrame:
     "Per training size: each strategy's accuracy with its interval, its paired difference from the best, and its group"
     recs = select_on_valid(recs); by = _label_of(recs, epochs=True)   # runs at several epochs: each budget a row
@@ -66,213 +54,6 @@ def intervals_frame(t:pd.DataFrame) -> pd.DataFrame:
                          'vs best [95% CI]': [d(r) for r in t.itertuples()],
                          'p (Holm)': ['' if pd.isna(p) else f'{p:.2g}' for p in t.get('p_adj', pd.Series([np.nan]*len(t)))],
                          'group': t.group})
-
-# %% ../nbs/api/05_reporting.ipynb #753eeca7
-_palette = ([c for i,c in enumerate(colormaps['tab10'].colors) if i!=7] + ['#000000', '#393b79', '#008080', '#7f7f7f']
-            + [colormaps['tab20'].colors[i] for i in (1, 3, 5, 9, 11, 13, 17, 19)])   # the light shades last
-
-def strategy_color(name:str):
-    "The colour of strategy `name` in every chart (a suffix like ' · efficientnet_lite1' or ' (running)' ignored)"
-    base,names = re.split(r' · | \(', str(name))[0],strategy_names()
-    if base in names: return _palette[names.index(base) % len(_palette)]
-    return colormaps['tab20b'].colors[sum(map(ord, base)) % 20]   # an unregistered name: a fixed colour of its own
-
-# %% ../nbs/api/05_reporting.ipynb #d0fe6631
-def _clean(r:dict) -> dict: return {k:v for k,v in r.items() if not (isinstance(v, float) and np.isnan(v))}
-
-def _as_recs(recs) -> list: return [_clean(r) for r in (recs.to_dict('records') if isinstance(recs, pd.DataFrame) else recs)]
-
-def accuracy_interval(recs:list,        # one strategy's records: one per seed, on the same images
-                      split:str='test', # 'test', or 'valid'; 'test' falls back to 'valid' for runs without a test set
-                      level:float=0.95, # confidence level
-                     ) -> dict|None:
-    "Accuracy, interval `lo`-`hi`, seeds, images and the split used, for `recs`; `None` when neither outcomes nor counts are kept"
-    recs = _as_recs(recs)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')   # no test outcomes: `outcome_matrix` says so, and the result's `split` too
-        try: o = outcome_matrix(recs, lambda r: 0, split)
-        except InputError: o = None
-    if o is not None and o.correct: return dict(seed_summary(o.correct[0], level), split=o.split)
-    used = 'test' if split=='test' and all('n_test_images' in r for r in recs) else 'valid'
-    try: row = _unpaired_row(recs, used, level)
-    except (InputError, KeyError, TypeError, ValueError): return None
-    return dict(accuracy=row['accuracy'], sd=np.nan, n_seeds=row['n_seeds'], n_images=row['n_images'], lo=row['lo'], hi=row['hi'], split=used)
-
-# %% ../nbs/api/05_reporting.ipynb #6833511b
-def accuracy_points(recs:list|pd.DataFrame,     # result records, or a table of them (e.g. a saved CSV)
-                    x:str='train_seconds',      # the record field on the horizontal axis
-                    by:tuple=('n_per_class',),  # fields that make separate points
-                    split:str='test',           # 'test', or 'valid'; 'test' falls back to 'valid' for runs without a test set
-                    level:float=0.95,           # confidence level of the intervals
-                   ) -> pd.DataFrame:
-    "One row per strategy and value of `by`: `label`, `strategy`, the mean of `x`, accuracy, its interval and split"
-    recs = _as_recs(recs)
-    try: recs = select_on_valid(recs)
-    except KeyError: pass   # records without learning rates or datasets: nothing to choose among
-    lab,groups = _label_of(recs),{}
-    for r in recs: groups.setdefault((lab(r), *(r.get(k) for k in by)), []).append(r)
-    rows = []
-    for (l,*ks),rs in groups.items():
-        ci = accuracy_interval(rs, split, level) or dict(accuracy=float(np.mean([r['accuracy'] for r in rs])), lo=np.nan, hi=np.nan, split='valid')
-        xs = [r[x] for r in rs if r.get(x) is not None]
-        rows.append(dict(label=l, strategy=rs[0]['strategy'], **dict(zip(by, ks)), x=float(np.mean(xs)) if xs else np.nan,
-                         **{k:ci[k] for k in ('accuracy', 'lo', 'hi', 'split')}))
-    return pd.DataFrame(rows, columns=['label', 'strategy', *by, 'x', 'accuracy', 'lo', 'hi', 'split'])
-
-# %% ../nbs/api/05_reporting.ipynb #e5698659
-def _ax(ax, figsize=(6,4)):
-    if ax is None: _,ax = plt.subplots(figsize=figsize)
-    return ax
-
-def _log_axis(axis, lo, hi):
-    "A log-scale `axis` (`ax.xaxis`) labelled with plain numbers: round ones within a decade, 1-2-5 per decade, or 1 over several"
-    span = np.log10(hi/lo) if hi > 0 and lo > 0 else 0
-    axis.set_major_locator(FixedLocator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)) if span < 1 else
-                           LogLocator(subs=(1, 2, 5) if span <= 2 else (1,), numticks=30))
-    axis.set_minor_formatter(NullFormatter()); axis.set_major_formatter(FuncFormatter(lambda v,_: f'{v:g}'))
-
-def _note(ax, text, xy, **kw):
-    "A small label at `xy` that the layout ignores (so that labels near the edge do not shrink the chart)"
-    ax.annotate(text, xy, textcoords='offset points', fontsize=6, **kw).set_in_layout(False)
-
-def _acc_label(p) -> str: return 'test accuracy' if len(p) and (p.split=='test').all() else 'validation accuracy' if len(p) and (p.split=='valid').all() else 'accuracy (test, else validation)'
-
-# %% ../nbs/api/05_reporting.ipynb #754a16de
-_budgets = dict(n_epoch='epochs', train_seconds='training seconds', cpu_seconds='CPU seconds', n_steps='optimizer steps',
-                n_seen='training images seen')
-
-def plot_accuracy_vs_budget(recs,                    # result records, or a table of them
-                            budget:str='n_epoch',    # one of `_budgets`' keys
-                            ax=None,                 # matplotlib axes to draw on (None: a new figure)
-                            title=None,              # the plot's title (None: names the budget)
-                            split:str='test',        # the accuracy shown: test, falling back to validation
-                            notes:bool=False):       # label points beside them rather than in a legend
-    "Each strategy's accuracy with its 95% interval against `budget`, one colour per strategy, a line over its budgets"
-    if budget not in _budgets: raise InputError(f"budget must be one of {', '.join(_budgets)}; got {budget!r}")
-    p = accuracy_points(recs, budget, by=('n_per_class', 'n_epoch'), split=split)
-    ax = _ax(ax)
-    for (l,n),g in p.groupby(['label', 'n_per_class'], sort=False, dropna=False):
-        g = g.sort_values('x'); yerr = np.nan_to_num([g.accuracy-g.lo, g.hi-g.accuracy])
-        ax.errorbar(g.x, g.accuracy, yerr=yerr, fmt='o-' if len(g)>1 else 'o', ms=4, lw=1.2, capsize=2, color=strategy_color(l),
-                    label=l if l not in ax.get_legend_handles_labels()[1] else None)
-        if notes: _note(ax, l, (g.x.iloc[-1], g.accuracy.iloc[-1]), xytext=(3, 2))
-    xs = p.x.dropna()
-    if budget!='n_epoch' and len(xs) and xs.min() > 0: ax.set_xscale('log'); _log_axis(ax.xaxis, xs.min(), xs.max())
-    if budget=='n_epoch': ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(_budgets[budget] + (' (log scale)' if ax.get_xscale()=='log' else '')); ax.set_ylabel(_acc_label(p))
-    ax.set_title(title or f'Accuracy against {_budgets[budget]}', fontsize=10); ax.grid(alpha=.3)
-    if notes: ax.margins(x=0.2, y=0.1)
-    elif ax.lines: ax.legend(fontsize=7, ncol=2)
-    return ax
-
-def plot_accuracy_vs_time(recs,             # result records, or a table of them
-                          ax=None,          # matplotlib axes to draw on (None: a new figure)
-                          title=None,       # the plot's title (None: 'Accuracy against training time')
-                          split:str='test', # the accuracy shown: test, falling back to validation
-                          notes:bool=False, # label points beside them rather than in a legend
-                         ):
-    "Each strategy's accuracy with its 95% interval against training seconds (log scale), one colour per strategy"
-    return plot_accuracy_vs_budget(recs, 'train_seconds', ax, title or 'Accuracy against training time', split, notes)
-
-# %% ../nbs/api/05_reporting.ipynb #03e6832c
-def _segments(hist) -> list:
-    "A history split where its epoch count starts again (an ensemble trains its members one after the other)"
-    segs = []
-    for e in hist:
-        if not segs or e.get('epoch', len(segs[-1]))==0: segs.append([])
-        segs[-1].append(e)
-    return segs
-
-def _short(b) -> str: return str(b).replace('efficientnet_', '')
-
-def plot_learning_curves(recs:list,         # result records with their per-epoch `history`
-                         metric='accuracy', # the history field plotted, e.g. 'accuracy' or 'valid_loss'
-                         ax=None,           # matplotlib axes to draw on (None: a new figure)
-                         notes:bool=False): # label each curve at its end rather than in a legend
-    "Per-epoch validation `metric` of each run, an interval band for accuracy, one curve per ensemble member"
-    ax,lab = _ax(ax),_label_of(recs)
-    band = sum(len(_segments(r.get('history') or [])) for r in recs) <= 5   # more curves: an error bar at each end, not a band
-    several = len({r['n_per_class'] for r in recs if r.get('n_per_class') is not None})>1
-    for r in recs:
-        segs,bb = _segments(r.get('history') or []),r.get('backbone')
-        members = bb if isinstance(bb, (list, tuple)) and len(bb)==len(segs)>1 else None
-        for i,h in enumerate(segs):
-            if metric not in h[0]: continue
-            y,x = np.array([e[metric] for e in h], float),np.arange(1, len(h)+1)
-            name = lab(r) + (f" · {_short(members[i])}" if members else '') + (f" ({r['n_per_class']}/class)" if several and r.get('n_per_class') is not None else '')
-            c = strategy_color(r['strategy'])
-            ax.plot(x, y, marker='o', ms=3, lw=1.2, color=c, ls=('-', '--', ':', '-.')[i%4] if members else '-', label=None if notes else name)
-            n = r.get('n_valid_images')
-            if metric=='accuracy' and n:
-                lo,hi = map(np.array, zip(*(accuracy_ci(int(round(v*n)), n) for v in y)))
-                if band: ax.fill_between(x, lo, hi, color=c, alpha=.12, lw=0)
-                else: ax.errorbar(x[-1:], y[-1:], yerr=[y[-1:]-lo[-1:], hi[-1:]-y[-1:]], fmt='none', color=c, capsize=2, lw=1)
-            if notes: _note(ax, name, (x[-1], y[-1]), xytext=(3, 0), va='center')
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel('epoch'); ax.set_ylabel(f'validation {metric}'); ax.set_title('Learning curves', fontsize=10); ax.grid(alpha=.3)
-    if notes: ax.margins(x=0.3)
-    elif ax.lines: ax.legend(fontsize=7)   # none when no run has epochs (cached features + logistic regression)
-    return ax
-
-# %% ../nbs/api/05_reporting.ipynb #e1b7b4d5
-def plot_accuracy_vs_size(recs,             # result records, or a table of them
-                          ax=None,          # matplotlib axes to draw on (None: a new figure)
-                          split:str='test', # the accuracy shown: test, falling back to validation
-                         ):
-    "Each strategy's accuracy with its 95% interval against training images per class (log scale)"
-    p = accuracy_points(recs, 'n_per_class', split=split)
-    ax = _ax(ax)
-    for l,g in p.groupby('label', sort=False):
-        g = g.sort_values('x'); yerr = np.nan_to_num([g.accuracy-g.lo, g.hi-g.accuracy])
-        ax.errorbar(g.x, g.accuracy, yerr=yerr, fmt='o-', ms=4, lw=1.2, capsize=2, color=strategy_color(l), label=l)
-    if len(p) and p.x.min() > 0: ax.set_xscale('log'); _log_axis(ax.xaxis, p.x.min(), p.x.max())
-    ax.set_xlabel('training images per class (log scale)'); ax.set_ylabel(_acc_label(p))
-    ax.set_title('Accuracy against dataset size', fontsize=10); ax.legend(fontsize=7); ax.grid(alpha=.3)
-    return ax
-
-# %% ../nbs/api/05_reporting.ipynb #bc97d723
-def plot_trainable(recs:list, ax=None):
-    "Horizontal bars of the trainable parameters of each record (log scale), one colour per strategy"
-    ax,lab = _ax(ax),_label_of(recs)
-    ax.barh(range(len(recs)), [max(r['n_trainable'], 1) for r in recs], color=[strategy_color(r['strategy']) for r in recs])
-    ax.set_yticks(range(len(recs)), [lab(r) for r in recs], fontsize=7); ax.invert_yaxis()
-    ax.set_xscale('log'); ax.set_xlabel('trainable parameters (log scale)'); ax.set_title('Trainable parameters', fontsize=10)
-    ax.grid(alpha=.3, axis='x')
-    return ax
-
-# %% ../nbs/api/05_reporting.ipynb #0024
-def groups_table(rec:dict) -> pd.DataFrame:
-    "Trainable parameters and peak learning rate per (fit, group) of a result record"
-    return pd.DataFrame(rec.get('groups') or [], columns=['fit', 'group', 'n_params', 'n_trainable', 'lr'])
-
-def plot_groups(rec:dict, axs=None):
-    "Bars of the fraction of each group's parameters trained, and its peak learning rate, for the last fit of `rec`"
-    g = groups_table(rec)
-    if g.empty: raise InputError(f"{rec['strategy']} has no parameter groups to show (it does not train a fastai Learner).")
-    g = g[g.fit==g.fit.max()]
-    if axs is None: _,axs = plt.subplots(1, 2, figsize=(8,2.8))
-    axs[0].bar(g.group, g.n_trainable/g.n_params); axs[0].set_ylim(0, 1.05); axs[0].set_title('fraction trainable')
-    axs[1].bar(g.group, g.lr); axs[1].set_yscale('log'); axs[1].set_title('peak learning rate')
-    for ax in axs: ax.set_xlabel('parameter group')
-    plt.suptitle(f"{rec['strategy']} on {rec['backbone']}", fontsize=10)
-    return axs
-
-# %% ../nbs/api/05_reporting.ipynb #0029
-def plot_confusion(rec:dict, ax=None):
-    "The validation confusion matrix of a result record"
-    cm,vocab = np.array(rec['confusion']),rec['vocab']
-    ax = _ax(ax, (3.2,3))
-    ax.imshow(cm, cmap='Blues')
-    for i,j in np.ndindex(cm.shape): ax.text(j, i, cm[i,j], ha='center', va='center', color='white' if cm[i,j]>cm.max()/2 else 'black')
-    ax.set_xticks(range(len(vocab)), vocab, rotation=45, ha='right'); ax.set_yticks(range(len(vocab)), vocab)
-    ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title(f"{rec['strategy']}: accuracy {rec['accuracy']:.3f}", fontsize=9)
-    return ax
-
-# %% ../nbs/api/05_reporting.ipynb #0032
-def md_table(df:pd.DataFrame) -> str:
-    "`df` as a markdown table"
-    rows = [list(map(str, df.columns)), ['---']*len(df.columns)] + [[f'{v:g}' if isinstance(v, float) else str(v) for v in r] for r in df.itertuples(index=False)]
-    return '\n'.join('| ' + ' | '.join(r) + ' |' for r in rows)
 
 # %% ../nbs/api/05_reporting.ipynb #f2a1cce3
 def protocol(recs:list) -> str:
@@ -300,8 +81,7 @@ def write_report(recs:list,         # result records
     plots = dict(accuracy_vs_time=plot_accuracy_vs_time, learning_curves=plot_learning_curves)
     if df.n_per_class.nunique()>1: plots['accuracy_vs_size'] = plot_accuracy_vs_size
     if df.n_epoch.nunique()>1: plots['accuracy_vs_epochs'] = plot_accuracy_vs_budget
-    for name,f in plots.items():
-        ax = f(recs); ax.figure.tight_layout(); ax.figure.savefig(out/f'{name}.png', dpi=110); plt.close(ax.figure)
+    for name,f in plots.items(): save_png(lambda ax: f(recs, ax=ax), out/f'{name}.png')
     st = strategy_table(recs)
     md = [f"# {title}", "", *[f"**{s}**" for s in describe_table(st)], "", protocol(recs), "",
           "## Strategies", "", md_table(intervals_frame(st)), "", "## Runs", "", md_table(summary_table(df)), ""]

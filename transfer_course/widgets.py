@@ -7,38 +7,21 @@ Docs: https://transfer-course.github.io/transfer-course/api/widgets.html.md"""
 
 # %% ../nbs/api/06_widgets.ipynb #0002
 from __future__ import annotations
-import html, io, re, threading, time, traceback, warnings
+import html, re, threading, time, traceback, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 import ipywidgets as W
-from matplotlib.figure import Figure
 from fastcore.basics import ifnone, patch
 from .core import *
 from .data import datasets
 from .backbones import offline_backbones, is_cached
 from .strategies import strategy_names, get_strategy, RunStopped
 from .experiments import ResultStore, grid, compare, device_name, default_store_path, _bb
-from .reporting import (strategy_color, plot_learning_curves, plot_accuracy_vs_time, plot_trainable,
-                                       strategy_table, describe_table, intervals_frame)
+from .plots import fig_png, _placeholder, strategy_color, plot_learning_curves, plot_accuracy_vs_time, plot_trainable
+from .reporting import strategy_table, describe_table, intervals_frame
 
 # %% auto #0
-__all__ = ['fig_png', 'dataset_options', 'backbone_options', 'RunController', 'Dashboard', 'results_frame', 'intervals_html']
-
-# %% ../nbs/api/06_widgets.ipynb #0006
-def fig_png(draw,                # called as `draw(ax)` on the figure's one axes
-            figsize=(3.9, 2.7), # figure width and height in inches
-            dpi=80,             # pixels per inch
-           ) -> bytes:
-    "PNG bytes of `draw(ax)` on a new, pyplot-free matplotlib `Figure` (safe in a worker thread)"
-    fig = Figure(figsize=figsize, dpi=dpi)
-    ax = fig.subplots()
-    draw(ax)
-    fig.tight_layout()
-    buf = io.BytesIO(); fig.savefig(buf, format='png'); return buf.getvalue()
-
-def _placeholder(text):
-    def draw(ax): ax.text(0.5, 0.5, text, ha='center', va='center', color='grey', fontsize=9); ax.axis('off')
-    return draw
+__all__ = ['dataset_options', 'backbone_options', 'RunController', 'Dashboard', 'results_frame', 'intervals_html']
 
 # %% ../nbs/api/06_widgets.ipynb #0016
 _default_strategies = ('frozen', 'cached_logreg', 'fine_tune', 'scratch')
