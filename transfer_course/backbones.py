@@ -22,8 +22,9 @@ from fastai.vision.all import vision_learner, Learner, L, params, Normalize, mod
 
 # %% auto #0
 __all__ = ['lite_sizes', 'lite_weights_file', 'lite_state_dict', 'Backbone', 'lite_splitter', 'register_backbone', 'get_backbone',
-           'offline_backbones', 'as_backbones', 'is_cached', 'is_online', 'pretrained_available', 'timm_kwargs',
-           'backbone_model', 'backbone_learner', 'group_table', 'predict_imagenet', 'sample_photos', 'top_k_table']
+           'offline_backbones', 'as_backbones', 'backbones_label', 'is_cached', 'is_online', 'pretrained_available',
+           'timm_kwargs', 'backbone_model', 'backbone_learner', 'group_table', 'predict_imagenet', 'sample_photos',
+           'top_k_table']
 
 # %% ../nbs/api/02_backbones.ipynb #0005
 lite_sizes = {0:224, 1:240, 2:260}
@@ -133,6 +134,10 @@ def as_backbones(b) -> tuple:
     "`b` as a tuple of backbones: a list or tuple as it is, one backbone (a name or `Backbone`) as a tuple of one, None as ()"
     if b is None: return ()
     return tuple(b) if isinstance(b, (list, tuple)) else (b,)
+
+def backbones_label(b) -> str:
+    "A run's backbones (a tuple, or a stored record's name or list) joined with '+'"
+    return '+'.join(map(str, as_backbones(b)))
 
 # %% ../nbs/api/02_backbones.ipynb #0023
 def _tv_weights(b:Backbone): return torchvision.models.get_model_weights(b.arch).DEFAULT

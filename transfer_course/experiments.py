@@ -16,7 +16,7 @@ from fastcore.basics import ifnone
 import transfer_course
 from .data import get_dls, get_source, ImageSource, dataset_names, dataset_version, _datasets, resolve_workers
 from .store import *
-from .backbones import get_backbone, as_backbones
+from .backbones import get_backbone, as_backbones, backbones_label
 from .strategies import get_strategy, strategy_uses, run_strategy, strategy_names, default_members
 from .features import RunStopped
 
@@ -27,10 +27,6 @@ __all__ = ['lr_grid', 'RunConfig', 'PeakMemory', 'versions', 'device_name', 'run
 # %% ../nbs/api/04_experiments.ipynb #0005
 _later_fields = dict(freeze_to=-2, test_pct=0., n_test=0, data_id='')   # so that results stored before these fields existed keep their keys
 _how_fields = ('workers',)   # how a run is carried out, not what it computes: never in its key or its record
-
-def _bb(b) -> str:
-    "A run's backbones (a config's tuple, or a record's name or list) joined with '+'"
-    return '+'.join(map(str, as_backbones(b)))
 
 def _stored(cfg) -> dict:
     "`cfg`'s fields as its key and record keep them: one backbone as its name, several as a list"
@@ -82,7 +78,7 @@ class RunConfig:
     @property
     def label(self) -> str:
         lr = f" · lr {self.lr:g}" if strategy_uses(self.strategy, 'lr') else ''   # a logistic regression has none
-        return f"{self.strategy} · {_bb(self.backbone)} · {self.dataset} · {self.n_per_class}/class · {self.size}px{lr} · seed {self.seed}"
+        return f"{self.strategy} · {backbones_label(self.backbone)} · {self.dataset} · {self.n_per_class}/class · {self.size}px{lr} · seed {self.seed}"
 
 # %% ../nbs/api/04_experiments.ipynb #0009
 class PeakMemory:
@@ -229,7 +225,7 @@ def grid(strategies=None, # strategy names (default: all)
 # %% ../nbs/api/04_experiments.ipynb #0032
 def select_on_valid(recs:list) -> list:
     "The records at each strategy's learning rate of best mean validation accuracy (per strategy, backbone, data size)"
-    df = pd.DataFrame([dict(i=i, g=(r['strategy'], _bb(r['backbone']), r['dataset'], r['n_per_class']), lr=r['lr'], acc=r['accuracy'])
+    df = pd.DataFrame([dict(i=i, g=(r['strategy'], backbones_label(r['backbone']), r['dataset'], r['n_per_class']), lr=r['lr'], acc=r['accuracy'])
                        for i,r in enumerate(recs)])
     if df.empty: return []
     best = df.groupby(['g', 'lr']).acc.mean().reset_index().sort_values(['acc', 'lr'], ascending=[False, True]).drop_duplicates('g')
@@ -245,7 +241,7 @@ def records_frame(recs:list) -> pd.DataFrame:
     "The summary columns of result records, one row each (backbones of ensembles joined with '+')"
     df = pd.DataFrame(recs)
     if df.empty: return pd.DataFrame(columns=_summary_cols)
-    df['backbone'] = df.backbone.map(_bb)
+    df['backbone'] = df.backbone.map(backbones_label)
     return df[[c for c in _summary_cols if c in df]]
 
 # %% ../nbs/api/04_experiments.ipynb #0038

@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, FixedLocator, MaxNLocator, FuncFormatter, NullFormatter
 from .core import *
 from .strategies import strategy_names
-from .experiments import select_on_valid, _bb
+from .experiments import select_on_valid
+from .backbones import as_backbones, backbones_label
 from .stats import seed_summary, outcome_matrix, accuracy_ci, _unpaired_row
 
 # %% auto #0
@@ -63,9 +64,9 @@ def strategy_color(name:str):
 # %% ../nbs/api/05a_plots.ipynb #p010
 def _label_of(recs, epochs:bool=False) -> callable:
     "Runs labelled by strategy, with the backbone when the single-backbone runs use several, and epochs if `epochs` and several"
-    bbs = {_bb(r['backbone']) for r in recs if not isinstance(r['backbone'], (list, tuple))}   # combining strategies: not a choice of one
+    bbs = {backbones_label(r['backbone']) for r in recs if len(as_backbones(r['backbone']))==1}   # combining strategies: not a choice of one
     eps = epochs and len({r.get('n_epoch') for r in recs})>1
-    return lambda r: r['strategy'] + (f" · {_bb(r['backbone'])}" if len(bbs)>1 else '') + (f" · {r['n_epoch']} ep" if eps else '')
+    return lambda r: r['strategy'] + (f" · {backbones_label(r['backbone'])}" if len(bbs)>1 else '') + (f" · {r['n_epoch']} ep" if eps else '')
 
 # %% ../nbs/api/05a_plots.ipynb #d0fe6631
 def _clean(r:dict) -> dict: return {k:v for k,v in r.items() if not (isinstance(v, float) and np.isnan(v))}
@@ -185,7 +186,7 @@ def plot_learning_curves(recs:list,         # result records with their per-epoc
     several = len({r['n_per_class'] for r in recs if r.get('n_per_class') is not None})>1
     for r in recs:
         segs,bb = _segments(r.get('history') or []),r.get('backbone')
-        members = bb if isinstance(bb, (list, tuple)) and len(bb)==len(segs)>1 else None
+        members = as_backbones(bb) if len(as_backbones(bb))==len(segs)>1 else None
         for i,h in enumerate(segs):
             if metric not in h[0]: continue
             y,x = np.array([e[metric] for e in h], float),np.arange(1, len(h)+1)

@@ -15,8 +15,11 @@ from fastcore.basics import ifnone, patch
 from .core import *
 from .data import datasets
 from .backbones import offline_backbones, is_cached
-from .strategies import strategy_names, get_strategy, RunStopped
-from .experiments import ResultStore, grid, compare, device_name, default_store_path, _bb
+from .strategies import strategy_names, get_strategy
+from .features import RunStopped
+from .experiments import grid, compare, device_name
+from .store import ResultStore, default_store_path
+from .backbones import backbones_label
 from .plots import fig_png, _placeholder, strategy_color, plot_learning_curves, plot_accuracy_vs_time, plot_trainable
 from .reporting import strategy_table, describe_table, intervals_frame
 
@@ -300,7 +303,7 @@ def _show_progress(self:Dashboard):
     l = self.live
     if l is None: return
     cfg,el = l['cfg'],time.perf_counter()-l['t0']
-    self.run_text.value = (f"<small>run {l['i']+1}/{l['n']}: <b>{html.escape(cfg.strategy)}</b> · {html.escape(_bb(cfg.backbone))} · "
+    self.run_text.value = (f"<small>run {l['i']+1}/{l['n']}: <b>{html.escape(cfg.strategy)}</b> · {html.escape(backbones_label(cfg.backbone))} · "
                            f"epoch {len(l['history'])}/{l['n_epochs']} · {el:.0f} s</small>")
     self.all_text.value = f"<small>{len(self.batch)}/{l['n']} finished · {time.perf_counter()-self.t0:.0f} s</small>"
 
@@ -316,7 +319,7 @@ _table_cols = dict(strategy='strategy', backbone='backbone', dataset='dataset', 
 def results_frame(recs:list) -> pd.DataFrame:
     "The dashboard's table of records: one row per run, newest first"
     df = pd.DataFrame([{k:r.get(k) for k in _table_cols} for r in recs], columns=list(_table_cols))
-    df['backbone'] = df.backbone.map(_bb)
+    df['backbone'] = df.backbone.map(backbones_label)
     df['finished'] = df.finished.map(lambda t: str(t)[5:16].replace('T', ' ') if t else '')
     return df.iloc[::-1].rename(columns=_table_cols).reset_index(drop=True)
 
@@ -325,7 +328,7 @@ def comparable(self:Dashboard, seed:int|None=None) -> list:
     "Stored runs with the selected dataset, images per class, image size and epochs (and `seed` if given): the latest per strategy and backbone"
     sel = dict(dataset=self.dataset.value, n_per_class=self.n_per_class.value, size=self.size.value, n_epoch=self.epochs.value)
     if seed is not None: sel['seed'] = seed
-    latest = {(r['strategy'], _bb(r['backbone'])):r for r in self.records if all(r.get(k)==v for k,v in sel.items())}
+    latest = {(r['strategy'], backbones_label(r['backbone'])):r for r in self.records if all(r.get(k)==v for k,v in sel.items())}
     return list(latest.values())
 
 # %% ../nbs/api/06_widgets.ipynb #0054
