@@ -190,6 +190,13 @@ def _open(ctx, url):
 
 def _text(p, sel): return [re.sub(r'\s*#\s*$', '', t).strip() for t in p.locator(sel).all_inner_texts()]
 
+def _page(ctx, url, nb):
+    "Open notebook `nb`'s page; its title and sections are the notebook's own"
+    p = _open(ctx, url+nb.with_suffix('.html').as_posix())
+    assert _text(p, 'article h1')==[_title(nb)]
+    assert _text(p, 'article h2')==_h2s(nb)
+    return p
+
 def _images_loaded(p):
     "(number of images on the page, those that did not load)"
     imgs = p.evaluate("Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete && i.naturalWidth > 0])")
@@ -199,43 +206,40 @@ def _shot(p, name):
     SCREENS.mkdir(parents=True, exist_ok=True)
     p.screenshot(path=str(SCREENS/f'{name}.png'), full_page=True)
 
+def _finish(p, name, reqs, url):
+    "Keep a screenshot of the page; check that nothing was fetched from another host"
+    _shot(p, name)
+    assert not _other_hosts(reqs, url)
+
+def _hrefs(p, sel): return p.evaluate(f"Array.from(document.querySelectorAll('{sel}')).map(a => a.getAttribute('href'))")
+
 @pytest.mark.browser
 def test_home_page(browser):
     ctx, url, reqs, _ = browser
-    p = _open(ctx, url+'index.html')
-    assert _text(p, 'article h1')==[_title('index.ipynb')]
-    assert _text(p, 'article h2')==_h2s('index.ipynb')
+    p = _page(ctx, url, Path('index.ipynb'))
     lessons = [n for n in B.notebooks() if n.parts[0]=='lessons']
-    hrefs = p.evaluate("Array.from(document.querySelectorAll('article a[href]')).map(a => a.getAttribute('href'))")
+    hrefs = _hrefs(p, 'article a[href]')
     for n in lessons[:1]: assert n.with_suffix('.html').as_posix() in hrefs, f"the home page does not link to {n}"
     nav = _text(p, 'nav.bd-docs-nav a')  # the sidebar: every lesson in reading order, then the library, then Results
     assert nav[:1+len(lessons)]==[_title('index.ipynb')] + [_title(n) for n in lessons] and nav[-1]=='Results'
-    _shot(p, 'home')
-    assert not _other_hosts(reqs, url)
+    _finish(p, 'home', reqs, url)
 
 @pytest.mark.browser
 def test_lesson_page_has_its_outputs(browser):
     ctx, url, reqs, _ = browser
-    nb = next(n for n in B.notebooks() if n.parts[0]=='lessons')
-    p = _open(ctx, url+nb.with_suffix('.html').as_posix())
-    assert _text(p, 'article h1')==[_title(nb)]
-    assert _text(p, 'article h2')==_h2s(nb)
+    p = _page(ctx, url, next(n for n in B.notebooks() if n.parts[0]=='lessons'))
     assert p.locator('div.cell_output table').count() >= 1, "no table among the lesson's outputs"
     assert p.locator('div.cell_output img').count() >= 1, "no plot among the lesson's outputs"
     n, broken = _images_loaded(p)
     assert not broken, f"images that did not load: {broken}"
-    links = p.evaluate("Array.from(document.querySelectorAll('article a.reference.internal[href*=\"api/\"]')).map(a => a.getAttribute('href'))")
+    links = _hrefs(p, 'article a.reference.internal[href*="api/"]')
     assert any(re.match(r'\.\./api/\w+\.html#\w', h) for h in links), f"no doc link from the lesson to the library: {links}"
-    _shot(p, 'lesson')
-    assert not _other_hosts(reqs, url)
+    _finish(p, 'lesson', reqs, url)
 
 @pytest.mark.browser
 def test_api_page_documents_the_module(browser):
     ctx, url, reqs, _ = browser
-    nb = next(n for n in B.notebooks() if n.parts[0]=='api')
-    p = _open(ctx, url+nb.with_suffix('.html').as_posix())
-    assert _text(p, 'article h1')==[_title(nb)]
-    assert _text(p, 'article h2')==_h2s(nb)
+    p = _page(ctx, url, next(n for n in B.notebooks() if n.parts[0]=='api'))
     boxes = p.locator('div.showdoc')
     assert boxes.count() >= 1, "no show_doc output on the API page"
     names = p.evaluate("Array.from(document.querySelectorAll('div.showdoc')).map(d => d.previousElementSibling.textContent.replace(/#$/, '').trim())")
@@ -245,8 +249,7 @@ def test_api_page_documents_the_module(browser):
         assert re.search(rf'\b(def|class) {re.escape(name.split(".")[-1])}\b', sig), f"no signature for {name}: {sig}"
         assert re.match(r'https://github\.com/.+/blob/.+/transfer_course/\w+\.py#L\d+$', box.locator('a.source-link').get_attribute('href'))
         assert p.locator(f'[id="{name.lower()}"]').count() >= 1, f"no nbdev anchor for {name}"
-    _shot(p, 'api')
-    assert not _other_hosts(reqs, url)
+    _finish(p, 'api', reqs, url)
 
 @pytest.mark.browser
 def test_results_page(browser):
