@@ -1,10 +1,13 @@
-"The installed `transfer-course` command, end to end, in a subprocess as a user runs it."
+"""The installed `transfer-course` command, end to end, in a subprocess as a user runs it. The CLI notebook runs the
+same entry point in its own process; these add the installed script, more photos, files and errors, and `compare
+--json` with a list of learning rates."""
 import io, json, contextlib
 from conftest import BIN, run
 
 TC = BIN/'transfer-course'
 
 def test_predict_samples_are_right():
+    "All five sample photos, not only the coffee the notebook checks, get a right top class"
     r = run(TC, 'predict', '--samples', '--json', '--k', '5')
     assert r.returncode==0, r.stderr
     res = {p['image'].rsplit('/', 1)[-1]: [t['label'] for t in p['top']] for p in json.loads(r.stdout)}
@@ -15,6 +18,7 @@ def test_predict_samples_are_right():
     assert {'missile', 'projectile, missile', 'space shuttle'} & set(res['rocket.jpg'])
 
 def test_predict_text_output_and_backbone(tmp_path):
+    "An image file the user saved, and another backbone"
     from PIL import Image
     import skimage.data
     f = tmp_path/'coffee.jpg'
@@ -24,6 +28,7 @@ def test_predict_text_output_and_backbone(tmp_path):
     assert 'ImageNet top-2 with efficientnet_lite1' in r.stdout and '1. espresso' in r.stdout
 
 def test_bad_input_is_one_clear_line(tmp_path):
+    "Each bad image argument (missing, empty, not an image, a folder) and a bad --k: one line, status 2, no traceback"
     (tmp_path/'notes.txt').write_text('hello')
     (tmp_path/'empty.jpg').touch()
     cases = [((tmp_path/'missing.jpg',), f"Image file '{tmp_path/'missing.jpg'}' does not exist."),
@@ -46,6 +51,7 @@ def test_bad_input_is_one_clear_line(tmp_path):
         assert 'Traceback' not in err.getvalue()
 
 def test_listings():
+    "`backbones --json`, `datasets` as text and `settings --json`, from the installed script"
     r = run(TC, 'backbones', '--json')
     rows = {b['name']: b for b in json.loads(r.stdout)}
     assert rows['efficientnet_lite0']['available_now'] and rows['efficientnet_lite0']['weights']=='shipped'
@@ -55,25 +61,19 @@ def test_listings():
     assert json.loads(r.stdout)['backbone']=='efficientnet_lite0'
 
 def test_compare_json_has_intervals_groups_and_protocol(tmp_path):
-    "`compare --json`: the protocol, the sentences, each strategy's interval and group, and the runs; `--lr` as a list"
+    "`compare --json` with `--lr` as a list: its four parts, each strategy once at its chosen lr, one best, and the report opening alike"
     r = run(TC, 'compare', '--strategies', 'frozen', 'cached_logreg', '--n-per-class', '10', '--epochs', '1', '--size', '32',
             '--lr', '1e-3,1e-2', '--json', '--out', tmp_path)
     assert r.returncode==0, r.stderr
     res = json.loads(r.stdout)
     assert set(res)=={'protocol', 'summary', 'strategies', 'runs'}
     assert len(res['runs'])==3 and [s['label'] for s in res['strategies']].count('frozen')==1   # frozen at both lrs, cached_logreg (no lr) once; each strategy at its chosen lr
-    for s in res['strategies']:
-        assert s['lo'] <= s['accuracy'] <= s['hi'] and s['group'] in ('best', 'tied', 'worse') and s['n_images']>0
-    assert sum(s['group']=='best' for s in res['strategies'])==1
-    assert 'chosen per strategy on validation accuracy among 0.001, 0.01' in res['protocol']
-    assert 'set aside before anything was chosen' in res['protocol']
+    assert all(s['n_images']>0 for s in res['strategies']) and sum(s['group']=='best' for s in res['strategies'])==1
+    assert 'chosen per strategy on validation accuracy among 0.001, 0.01' in res['protocol']   # the notebook checks the text output
     assert res['summary'][0].startswith('10 training images per class: On ')
     assert (tmp_path/'report.md').read_text().splitlines()[2]=='**'+res['summary'][0]+'**'   # the report opens with the same
 
-def test_lr_takes_a_number_a_list_or_auto():
-    from transfer_course.cli import _lr, _parser, main
-    assert [_lr(x) for x in ('0.01', '1e-3,3e-3', 'auto', 'Auto')]==[0.01, [1e-3, 3e-3], 'auto', 'auto']
-    assert _parser().parse_args(['compare']).lr=='0.01'
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err): rc = main(['compare', '--lr', 'fast', '--strategies', 'frozen'])
-    assert (rc, err.getvalue())==(2, "transfer-course: error: --lr takes a number, a comma list such as --lr 1e-3,1e-2, or auto; got 'fast'.\n")
+def test_compare_lr_defaults_to_one_rate():
+    "Without --lr, compare uses the one rate 0.01 (the notebook checks what --lr makes of each form it takes)"
+    from transfer_course.cli import _lr, _parser
+    assert _lr(_parser().parse_args(['compare']).lr)==0.01

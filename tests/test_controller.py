@@ -1,5 +1,7 @@
-"""The dashboard's run state without widgets or training: `RunController` with a fake runner, each change on its own,
-then thousands of random start/stop/end sequences from several threads, none of which may leave it stuck.
+"""The dashboard's run state without widgets or training: `RunController` with a fake runner. The widgets notebook shows
+each change once (start, refusal, stop, the ways a run ends, callbacks); here are the details it leaves out, a run that
+ends exactly between Stop's check and its change, and thousands of random start/stop/end sequences from several
+threads, none of which may leave it stuck.
 
 The fake runner ends when its job is released (or on its own after a few thread switches), sees the stop flag within a
 millisecond, and can end by finishing, by a bug or by a `UserError`; `Probe` can make it end exactly between Stop's
@@ -40,113 +42,93 @@ def controller(cls=RunController, **kw):
 
 def states(c, since=0): return [e[0] for e in c.events[since:]]
 
-# ---- each change on its own
+# ---- each change on its own, beyond what the widgets notebook shows (start, refusal, stop, errors and callbacks are there)
 
-def test_start_runs_the_job_in_a_worker_and_ends_finished():
+def test_the_worker_is_a_named_thread_gone_when_wait_returns():
+    "The run happens in a thread of its own, named as asked, and `wait` returns only once that thread has ended"
     c = controller(name='tc-test-worker')
     job = Job()
-    assert c.start(job) and c.state=='running' and c.busy and c.n_started==1
-    assert c.thread.name=='tc-test-worker' and c.thread is not threading.current_thread()
+    assert c.start(job)
+    assert c.thread.name=='tc-test-worker' and c.thread is not threading.current_thread() and c.thread.is_alive()
     job.release.set()
-    assert c.wait(5)=='finished' and c.state=='idle' and not c.busy
-    assert (c.message, c.details) == ('Finished finish.', None)
-    assert c.events==[('running', '', None), ('finished', 'Finished finish.', None)]
-    assert not c.thread.is_alive()                  # wait() returns once the worker is gone
+    assert c.wait(30)=='finished' and not c.thread.is_alive()
 
-def test_start_while_running_or_stopping_is_refused():
+def test_a_refused_job_never_runs_and_the_refusal_says_why():
+    "A start while running is refused with its reason, the refused job is never run, and a later start counts"
     c = controller()
-    first = Job()
-    assert c.start(first)
+    assert c.start(Job())
     second = Job(released=True)
     assert not c.start(second) and c.reason=='A run is still running.' and c.n_started==1
-    assert c.stop() and c.state=='stopping'
-    assert not c.start(second) and c.reason=='A run is still stopping.'
-    assert c.wait(5)=='stopped'
-    assert not second.started                       # a refused job never runs
-    assert states(c)==['running', 'stopping', 'stopped']
-    assert c.start(second) and c.reason=='' and c.wait(5)=='finished' and c.n_started==2
+    c.stop(); assert c.wait(30)=='stopped'
+    assert not second.started
+    assert c.start(second) and c.reason=='' and c.wait(30)=='finished' and c.n_started==2
 
-def test_stop_while_idle_is_a_no_op():
+def test_a_controller_never_started():
+    "Before any run: Stop does nothing and tells no one, and `wait` returns `None` at once"
     c = controller()
-    assert not c.stop() and c.state=='idle' and c.events==[] and c.wait(0) is None
-    c.start(Job(released=True)); assert c.wait(5)=='finished'
-    n = len(c.events)
-    assert not c.stop() and not c.stop()
-    assert (c.state, c.outcome, c.message, len(c.events)) == ('idle', 'finished', 'Finished finish.', n)
+    assert not c.stop() and c.state=='idle' and c.events==[] and c.wait(0) is None and c.outcome is None
+    c.start(Job(released=True)); assert c.wait(30)=='finished'
+    assert not c.stop() and (c.outcome, c.message) == ('finished', 'Finished finish.')   # a no-op Stop keeps how the last run ended
 
-def test_stop_during_a_run_ends_it_stopped():
+def test_a_stopped_run_sets_the_runners_event_and_has_no_details():
+    "Stop sets the very event the runner was given; a stopped run, like a finished one, carries no traceback"
     c = controller()
-    job = Job()
-    c.start(job)
-    assert c.stop() and c.state=='stopping' and c.stop_ev.is_set()
-    assert not c.stop()                             # a second Stop changes nothing
-    assert c.wait(5)=='stopped' and c.state=='idle'
-    assert (c.message, c.details) == ('Stopped by request.', None)
-    assert states(c)==['running', 'stopping', 'stopped']
+    job = Job(); c.start(job)
+    ev = c.stop_ev
+    assert c.stop() and ev.is_set()
+    assert c.wait(30)=='stopped' and c.details is None and c.events[-1]==('stopped', 'Stopped by request.', None)
 
-def test_a_run_that_ends_without_seeing_stop_finished():
-    c = controller()
-    job = Job()
-    c.start(job)
-    job.release.set(); job.returned.wait(5)         # its work is done; the end is on its way
-    c.stop()
-    assert c.wait(5)=='finished' and c.state=='idle' and c.start(Job(released=True)) and c.wait(5)=='finished'
-
-def test_a_runner_exception_fails_with_its_type_and_message():
+def test_a_bugs_traceback_reaches_the_view_and_is_cleared_by_the_next_run():
+    "The view is told the traceback (naming the runner), and the next run starts without it"
     c = controller()
     c.start(Job('fail', released=True))
-    assert c.wait(5)=='failed' and c.state=='idle'
-    assert c.message=='ZeroDivisionError: division by zero'
-    assert c.details.startswith('Traceback') and 'in fake_runner' in c.details and 'return 1/0' in c.details
+    assert c.wait(30)=='failed' and 'in fake_runner' in c.details
     assert c.events[-1]==('failed', 'ZeroDivisionError: division by zero', c.details)
-    c.start(Job(released=True)); assert c.wait(5)=='finished' and c.details is None   # the next run starts afresh
+    c.start(Job(released=True)); assert c.wait(30)=='finished' and c.details is None
 
-@pytest.mark.parametrize('err', [DataError(NO_IMAGES), InputError('--seeds: expected whole numbers, got 1.5.'),
-                                 UserError('Settings file settings.ini, line 3: no [DEFAULT] section.')])
-def test_a_user_error_is_shown_exactly(err):
+def test_the_base_user_error_is_shown_exactly():
+    "`UserError` itself, not only its subclasses (which the notebook shows), ends the run with its text as is"
+    err = UserError('Settings file settings.ini, line 3: no [DEFAULT] section.')
     def runner(job, stop): raise err
     seen = []
     c = RunController(runner, on_change=lambda *a: seen.append(a))
     c.start(None)
-    assert c.wait(5)=='failed'
-    assert (c.message, c.details) == (str(err), None)   # its text as is: no type name, no traceback
-    assert seen[-1]==('failed', str(err), None)
+    assert c.wait(30)=='failed' and (c.message, c.details) == (str(err), None) and seen[-1]==('failed', str(err), None)
 
 def test_exceptions_beyond_exception_still_end_the_run():
+    "A `BaseException` that is no `Exception` (here `KeyboardInterrupt` in the worker) still ends the run as failed"
     def runner(job, stop): raise KeyboardInterrupt
     c = RunController(runner)
     c.start(None)
-    assert c.wait(5)=='failed' and c.message=='KeyboardInterrupt: ' and c.state=='idle'
+    assert c.wait(30)=='failed' and c.message=='KeyboardInterrupt: ' and c.state=='idle'
 
-def test_callbacks_run_outside_the_lock_and_in_order():
+def test_callbacks_run_with_the_lock_free():
+    "During every callback the controller's lock is free (the notebook shows that calling it back does not deadlock)"
     c = None
-    free,log = [],[]
+    free = []
     def on_change(state, msg, details):
-        free.append(c._lock.acquire(timeout=1))   # a lock held for this callback would never come free
+        free.append(c._lock.acquire(timeout=5))   # a lock held for this callback would never come free
         if free[-1]: c._lock.release()
-        log.append(state)
-        if state=='running': log.append(c.stop())    # calling the controller from its callback: no deadlock
     c = RunController(fake_runner, on_change=on_change)
-    c.start(Job())
-    assert c.wait(5)=='stopped'
-    assert all(free) and log==['running', True, 'stopping', 'stopped']
+    c.start(Job()); c.stop()
+    assert c.wait(30)=='stopped' and free==[True]*3
 
-def test_wait_returns_after_the_view_was_told():
+def test_wait_returns_after_a_slow_view_was_told():
+    "`wait` waits for the view too: a view that takes its time has been told the end when `wait` returns"
     told = threading.Event()
     def slow_view(state, msg, details):
         if state!='running': time.sleep(0.05); told.set()
     c = RunController(fake_runner, on_change=slow_view)
     job = Job(); c.start(job)
-    assert c.wait(0.01) is None                      # still on
     job.release.set()
-    assert c.wait(5)=='finished' and told.is_set()
+    assert c.wait(30)=='finished' and told.is_set()
 
-def test_a_failing_view_does_not_break_the_state(capsys):
+def test_a_failing_view_is_reported_on_stderr(capsys):
+    "A view that raises has its traceback printed to stderr (the notebook checks it is kept and the state stays right)"
     def view(state, msg, details): raise ValueError('a bug in the view')
     c = RunController(fake_runner, on_change=view)
-    for _ in range(2):
-        assert c.start(Job(released=True)) and c.wait(5)=='finished' and c.state=='idle'
-    assert 'ValueError: a bug in the view' in c.callback_error and 'a bug in the view' in capsys.readouterr().err
+    assert c.start(Job(released=True)) and c.wait(30)=='finished'
+    assert 'ValueError: a bug in the view' in capsys.readouterr().err
 
 # ---- ending exactly between Stop's check and its change
 
@@ -173,22 +155,23 @@ class Probe(RunController):
         self.n_probed += 1
         for j in self.jobs: j.release.set()
         for j in self.jobs:
-            if j.started: j.returned.wait(1)
+            if j.started: j.returned.wait(10)
         t = self.thread
-        if t is not None and not self._lock.locked(): t.join(1)
+        if t is not None and not self._lock.locked(): t.join(10)
 
 def probe(**kw):
     c = controller(Probe, **kw); c.jobs,c.n_probed = [],0
     return c
 
 def test_a_run_ending_between_stops_check_and_change_leaves_it_idle():
+    "The run ends while Stop holds the state it read: the controller still comes back to idle and starts again"
     c = probe(); c.between = 1.0
     job = Job(); c.start(job)
     while not job.started: time.sleep(0.001)
     c.stop()                                         # the job returns while stop holds the state it read
     assert c.n_probed==1 and job.returned.is_set()
-    assert c.wait(1) is not None and c.state=='idle'
-    assert c.start(Job(released=True)) and c.wait(1)=='finished'
+    assert c.wait(30) is not None and c.state=='idle'
+    assert c.start(Job(released=True)) and c.wait(30)=='finished'
 
 # ---- thousands of random sequences, from several threads
 
@@ -221,14 +204,13 @@ def _check(c, starts, seen, timeout):
     if c.n_started!=sum(starts): return f"{c.n_started} starts counted, {sum(starts)} accepted"
     c.jobs.clear()
 
-def stress(make=probe, n_seq=5000, n_pairs=2, n_ops=4, between=0.3, timeout=1.0, seed=0):
+def stress(make=probe, n_seq=5000, n_pairs=2, n_ops=4, between=0.3, timeout=10.0, seed=0):
     "Run `n_seq` random sequences, each by two threads on one controller, `n_pairs` pairs at once; the failures, the probes"
     failures,probed,per_pair = [],[],n_seq//n_pairs
     def pair(k):
         c = make(); c.between = between
         rngs,starts,bar = [random.Random(seed*1000+2*k+i) for i in (0, 1)],[],threading.Barrier(2)
         def actor(i):
-            nonlocal c
             seen = 0                               # the events before this sequence (actor 0 keeps count)
             try:
                 for s in range(per_pair):
@@ -237,7 +219,7 @@ def stress(make=probe, n_seq=5000, n_pairs=2, n_ops=4, between=0.3, timeout=1.0,
                     bar.wait()
                     if i==0:
                         why = _check(c, starts, seen, timeout)
-                        if why: failures.append((k, s, why)); c = make(); c.between = between; starts.clear()
+                        if why: failures.append((k, s, why)); bar.abort(); break   # stuck: the other thread stops too
                         seen = len(c.events)
             except threading.BrokenBarrierError: pass
             except BaseException as e: failures.append((k, -1, repr(e))); bar.abort()
@@ -254,7 +236,8 @@ def stress(make=probe, n_seq=5000, n_pairs=2, n_ops=4, between=0.3, timeout=1.0,
     return failures,sum(probed)
 
 def test_thousands_of_random_sequences_never_leave_it_stuck():
+    "5000 random sequences of starts, stops and ends from two threads at once, 30% of Stops probed: none leaves it stuck"
     failures,n_between = stress(n_seq=5000)
-    assert failures==[], f"{len(failures)} of 5000 sequences failed, e.g. {failures[:3]}"
+    assert failures==[], f"a sequence left it stuck or wrong (pair, sequence, why): {failures}"
     assert n_between>=500                            # runs ended between Stop's check and change (30% of Stops on a run)
     assert not any(t.name=='tc-worker' and t.is_alive() for t in threading.enumerate())

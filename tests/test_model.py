@@ -1,6 +1,7 @@
 """Keeping a trained model, end to end, with the installed `transfer-course` command as a user runs it: train -> predict ->
 evaluate -> export on a named dataset and on an image folder; a run killed with SIGKILL and resumed; the errors for
-damaged model folders."""
+damaged model folders. The model notebook does the same steps in its own process (no augmentation, a training stopped
+by an event rather than killed, error texts checked in part); these add the installed script in processes of its own."""
 import contextlib, io, json, os, shutil, signal, subprocess, time
 import pytest
 from conftest import BIN, run
@@ -27,6 +28,7 @@ def faces(tmp_path_factory):
     return d
 
 def test_train_predict_evaluate_export(faces):
+    "Through the installed script, with --augment: the card records it, probabilities sum to 1, evaluate's plots are written"
     assert sorted(p.name for p in faces.iterdir())==['card.json', 'model.safetensors']
     c = card(faces)
     assert c['settings']['augment'] is True and c['classes']==['face', 'not_face'] and len(c['history'])==2
@@ -46,6 +48,7 @@ def test_train_predict_evaluate_export(faces):
     assert json.loads(r.stdout)['max_abs_diff'] < 1e-4
 
 def test_image_folder(tmp_path):
+    "Training on an image folder (the notebook only evaluates on one): classes from the sub-folders, the folder's identity kept"
     from PIL import Image
     from skimage.data import lfw_subset
     x = (lfw_subset()*255).round().astype('uint8')
@@ -90,6 +93,7 @@ def test_kill_and_resume(tmp_path):
     assert ra['test']['accuracy']==rb['test']['accuracy']
 
 def test_damaged_folders(faces, tmp_path):
+    "Each damaged folder gives the whole error line the user sees, sizes and hashes included; a folder without its card too"
     from transfer_course.model import _sha256
     def copy(name):
         c = tmp_path/name; shutil.copytree(faces, c); return c
