@@ -58,10 +58,6 @@ def _hidden_names():
     m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
     return m
 
-# Notebooks still holding a case; each is a `#| hide` to remove from an import or set-up cell (tools/hidden_names.py
-# names them). Drop a notebook from here once it is fixed: the test fails until then, so the list only shrinks.
-PENDING = {'00_core.ipynb', '02_backbones.ipynb', '03_strategies.ipynb', '04_experiments.ipynb', '05_reporting.ipynb', '06_widgets.ipynb'}
-
 def test_no_hidden_cell_defines_what_a_visible_cell_uses(tmp_path):
     "A reader never sees a `#| hide` cell, so no visible cell may need a name that only such a cell defines."
     hn = _hidden_names()
@@ -75,7 +71,4 @@ def test_no_hidden_cell_defines_what_a_visible_cell_uses(tmp_path):
     assert r.returncode==1 and "`x` is defined in hidden cell 0 and used in visible cell 2" in r.stdout, r.stdout
     # The course's notebooks
     found = hn.report([ROOT/'nbs'])
-    new = {k: v for k,v in found.items() if Path(k).name not in PENDING}
-    assert not new, f"hidden cells define names that visible cells use (name, hidden cell, visible cell): {new}"
-    fixed = PENDING - {Path(k).name for k in found}
-    assert not fixed, f"no case left in {sorted(fixed)}: remove them from PENDING"
+    assert not found, f"hidden cells define names that visible cells use (name, hidden cell, visible cell): {found}"
