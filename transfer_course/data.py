@@ -329,7 +329,11 @@ class ImageCache:
 
 # %% ../nbs/api/01_data.ipynb #0067
 @patch
-def fill(self:ImageCache, src:ImageSource, idxs, workers:int=1) -> int:
+def fill(self:ImageCache,
+         src:ImageSource,  # the images' source
+         idxs,             # indices into `src` of the images wanted
+         workers:int=1,    # threads decoding them
+        ) -> int:
     "Decode the images `idxs` of `src` that are not cached yet, with `workers` threads; returns how many were decoded"
     with self.lock:
         idxs = np.unique(np.asarray(idxs, dtype=np.int64))
