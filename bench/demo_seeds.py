@@ -5,7 +5,8 @@ seed; each seed draws its own training and validation digits and initial weights
     PYTHONPATH=. OMP_NUM_THREADS=1 python bench/demo_seeds.py [--out results/compare]"""
 import argparse, time
 from pathlib import Path
-from transfer_course.experiments import grid, compare, ResultStore
+from transfer_course.experiments import grid, compare
+from transfer_course.store import ResultStore
 from transfer_course.core import md_table
 from transfer_course.reporting import strategy_table, describe_table, intervals_frame, protocol
 from transfer_course.stats import outcome_matrix, paired

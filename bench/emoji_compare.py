@@ -15,7 +15,8 @@ import numpy as np, pandas as pd
 from transfer_course.core import get_settings, setup_threads, md_table
 from transfer_course.data import get_source, split_source, test_split
 from transfer_course.emoji import emoji_counts, emoji_test_pct
-from transfer_course.experiments import grid, compare, ResultStore, device_name, versions
+from transfer_course.experiments import grid, compare, device_name, versions
+from transfer_course.store import ResultStore
 from transfer_course.stats import compare_table, describe
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,8 @@ outcomes, so that every strategy is compared with the best by a paired test.
 import argparse, time
 from pathlib import Path
 import pandas as pd
-from transfer_course.experiments import grid, compare, ResultStore
+from transfer_course.experiments import grid, compare
+from transfer_course.store import ResultStore
 from transfer_course.core import md_table
 from transfer_course.plots import accuracy_points
 from transfer_course.reporting import strategy_table, describe_table, intervals_frame, write_report

@@ -8,7 +8,7 @@ import pytest
 from transfer_course.core import MissingError
 from transfer_course.data import folder_source
 import transfer_course.strategies as S
-from transfer_course.experiments import ResultStore
+from transfer_course.store import ResultStore
 from transfer_course.widgets import Dashboard, results_frame
 from conftest import ROOT
 
