@@ -347,6 +347,13 @@ def _cached(spec:RunSpec, backbones:tuple) -> tuple:
         n += sum(p.numel() for p in learn.model[0].parameters())
     return [(torch.cat([f[i][0] for f in feats], 1), feats[0][i][1]) for i in range(len(spec.dls.loaders))],n
 
+def _probs_fit(probs, sets, n_params, n_trainable, t0, history=()) -> Fit:
+    "A `Fit` from probabilities of the validation then test images of `sets`, stacked; `history`: the classifier's epochs, if it had any"
+    nv = len(sets[1][1])
+    test = dict(test_probs=probs[nv:], test_targets=sets[2][1].numpy()) if len(sets)>2 else {}
+    return Fit(probs[:nv], sets[1][1].numpy(), list(history), n_params, n_trainable, n_seen=len(sets[0][1])*max(1, len(history)),
+               train_seconds=time.perf_counter()-t0, n_steps=sum(h.get('n_steps', 0) for h in history), **test)
+
 def _cached_run(classifier):
     def run(spec:RunSpec) -> Fit:
         t0,dls = time.perf_counter(),spec.dls
@@ -355,10 +362,8 @@ def _cached_run(classifier):
         Xev = torch.cat([X for X,_ in sets[1:]])   # valid, then test: the classifier predicts both
         if classifier=='logreg': probs,hist = fit_logreg(Xtr, ytr, Xev, spec.seed),[]
         else: probs,hist = fit_linear(Xtr, ytr, Xva, yva, dls.c, spec.n_epoch, spec.lr, dls.bs, spec.seed, spec.on_epoch, spec.stop, X_pred=Xev)
-        n_clf,nv = (Xtr.shape[1]+1)*dls.c,len(Xva)
-        test = dict(test_probs=probs[nv:], test_targets=sets[2][1].numpy()) if len(sets)>2 else {}
-        return Fit(probs[:nv], yva.numpy(), hist, n_body+n_clf, n_clf, n_seen=len(Xtr)*max(1, len(hist)),
-                   train_seconds=time.perf_counter()-t0, n_steps=sum(h.get('n_steps', 0) for h in hist), **test)
+        n_clf = (Xtr.shape[1]+1)*dls.c
+        return _probs_fit(probs, sets, n_body+n_clf, n_clf, t0, hist)
     return run
 
 # %% ../nbs/api/03_strategies.ipynb #0064
@@ -503,13 +508,6 @@ learner_strategy('bn_only', 'parameter-efficient', train_bn_only, train_bn=False
 learner_strategy('lora', 'parameter-efficient', train_lora, train_bn=False);
 
 # %% ../nbs/api/03_strategies.ipynb #07b74a78
-def _probs_fit(probs, sets, n_params, n_trainable, t0) -> Fit:
-    "A `Fit` from probabilities of the validation then test images, stacked"
-    nv = len(sets[1][1])
-    test = dict(test_probs=probs[nv:], test_targets=sets[2][1].numpy()) if len(sets)>2 else {}
-    return Fit(probs[:nv], sets[1][1].numpy(), [], n_params, n_trainable, n_seen=len(sets[0][1]),
-               train_seconds=time.perf_counter()-t0, **test)
-
 def _stack_imagenet_run(spec:RunSpec) -> Fit:
     t0 = time.perf_counter()
     sets,n_body = _cached(spec, spec.backbones)
