@@ -97,7 +97,7 @@ if STACKING: out.clear()
 cfgs = (grid(['stack', 'concat', 'ensemble', 'cascade'], bbs, 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2) +
         grid(['stack_imagenet', 'cached_logreg'], 'efficientnet_lite0', 'mnist', **mn, seeds=seeds, device='cpu', test_pct=0.2))
 recs = run(cfgs)
-lab = lambda r: r['strategy'] + (' (Lite0)' if len(as_backbones(r['backbone']))==1 else f" ({len(as_backbones(r['backbone']))} backbones)")
+lab = lambda r: r['strategy'] + (' (Lite0)' if (n := len(as_backbones(r['backbone'])))==1 else f" ({n} backbones)")
 recs,used,left = complete(recs, lab)
 t = compare_table(recs, by=lab, split='test'); a = dict(t.attrs)
 t = t.join(costs(recs, lab), on='label'); t.attrs.update(a)
